@@ -1,0 +1,41 @@
+"""kinfo: plain-language, multilingual information about ketamine infusion therapy."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, TEMPLATES_DIR
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app: configuration, languages, security headers, blueprints, error pages and commands.
+
+    ``instance_path`` (default ``KINFO_INSTANCE_PATH`` or ``instance/`` in the project) holds the local
+    secret key, database and other files that belong to one installation.
+    """
+    app = Flask(
+        __name__,
+        instance_path=instance_path or os.environ.get("KINFO_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=None,  # static files are served with content-hashed URLs by kinfo.assets
+    )
+
+    from . import article, assets, cli, config, content, errors, i18n, languages, pagecache, security
+
+    config.load(app, test_config)
+    # Extraction (babel.cfg) and rendering agree: {% trans %} blocks are trimmed the same way in both.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    i18n.init_app(app)
+    security.init_app(app)
+    assets.init_app(app)
+    content.init_app(app)
+    app.register_blueprint(languages.bp)
+    app.register_blueprint(article.bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.wsgi_app = pagecache.PageCache(app.wsgi_app)
+    return app

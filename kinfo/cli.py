@@ -1,0 +1,64 @@
+"""Flask commands: ``flask translate …`` for the catalogs."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from . import catalogs
+from .i18n import BY_URL_TAG
+
+translate = AppGroup("translate", help="Work with the gettext catalogs (see translations/README.md).")
+
+
+@translate.command("extract")
+def extract_command() -> None:
+    """Collect every translatable message into translations/messages.pot."""
+    catalogs.extract()
+    click.echo(f"wrote {catalogs.POT.relative_to(catalogs.PROJECT_ROOT)}")
+
+
+@translate.command("init")
+@click.argument("tag")
+def init_command(tag: str) -> None:
+    """Start the catalog of a language that is in the registry (kinfo/i18n.py)."""
+    language = BY_URL_TAG.get(tag.lower())
+    if language is None:
+        raise click.BadParameter(f"{tag!r} is not in the language registry (kinfo/i18n.py)", param_hint="TAG")
+    catalogs.init(language)
+
+
+@translate.command("update")
+def update_command() -> None:
+    """Extract, then merge the new messages into every language's catalog."""
+    catalogs.extract()
+    catalogs.update()
+
+
+@translate.command("compile")
+def compile_command() -> None:
+    """Build the .mo files the site reads (fuzzy entries are left out)."""
+    catalogs.compile_all()
+
+
+@translate.command("check")
+@click.option("--language", "tag", help="Check only this language's catalog (for a translator at work).")
+def check_command(tag: str | None) -> None:
+    """Fail when the .pot is stale or any shipped language is incomplete, fuzzy or broken."""
+    if tag:
+        language = BY_URL_TAG.get(tag.lower())
+        if language is None:
+            raise click.BadParameter(f"{tag!r} is not in the language registry", param_hint="--language")
+        problems = catalogs.language_problems(language)
+    else:
+        problems = catalogs.check()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s): these catalogs must not ship")
+    click.echo("catalogs complete: every shipped language is translated, none fuzzy, placeholders match")
+
+
+def init_app(app) -> None:
+    """Register the command groups."""
+    app.cli.add_command(translate)
