@@ -37,5 +37,6 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(article.bp)
     errors.init_app(app)
     cli.init_app(app)
-    app.wsgi_app = pagecache.PageCache(app.wsgi_app)
+    if app.config["PAGE_CACHE"]:
+        app.wsgi_app = pagecache.PageCache(app.wsgi_app)
     return app

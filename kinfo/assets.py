@@ -70,8 +70,7 @@ def static_file(hashed_name: str) -> Response:
     asset = current_app.extensions["kinfo_assets_by_url"].get(hashed_name)
     if asset is None:
         abort(404)
-    etag = f'"{asset.digest}"'
-    if etag in request.if_none_match:
+    if request.if_none_match.contains_weak(asset.digest):
         response = Response(status=304)
     elif asset.gzip_body is not None and "gzip" in request.accept_encodings:
         response = Response(asset.gzip_body, mimetype=asset.mimetype)
@@ -79,7 +78,7 @@ def static_file(hashed_name: str) -> Response:
     else:
         response = Response(asset.body, mimetype=asset.mimetype)
     response.headers["Cache-Control"] = IMMUTABLE
-    response.headers["ETag"] = etag
+    response.set_etag(asset.digest)
     if asset.gzip_body is not None:
         response.vary.add("Accept-Encoding")
     return response

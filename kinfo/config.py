@@ -47,6 +47,8 @@ DEFAULTS: dict[str, object] = {
     "CRISIS_CHECKED_ON": "2026-11-25",
     # Public pages may be kept by the browser and by shared caches for this many seconds.
     "PUBLIC_MAX_AGE": 300,
+    # Keep rendered public pages in memory (kinfo.pagecache). Off only to measure the difference.
+    "PAGE_CACHE": True,
     "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS_DIR),
     "BABEL_DEFAULT_LOCALE": "en",
     "LANGUAGE_COOKIE": "kinfo_lang",

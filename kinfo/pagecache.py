@@ -71,8 +71,9 @@ class PageCache:
         captured = {}
 
         def capture(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-            return start_response(status, headers, exc_info)
+            # Held back until the response is known: a kept page is sent the way later hits are (gzip, 304).
+            captured.update(status=status, headers=headers, exc_info=exc_info)
+            return lambda data: None  # the legacy write() callable; Flask never uses it
 
         chunks = self.wsgi_app(environ, capture)
         try:
@@ -80,17 +81,19 @@ class PageCache:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
-        headers = captured.get("headers", [])
+        status, headers = captured["status"], captured["headers"]
         names = {name.lower(): value for name, value in headers}
         if (
-            captured.get("status", "").startswith("200")
+            status.startswith("200")
             and "public" in names.get("cache-control", "")
             and "set-cookie" not in names
             and "etag" in names
             and "content-encoding" not in names
         ):
             kept = [(k, v) for k, v in headers if k.lower() not in ("content-length", "vary")]
-            vary = ", ".join(v for v in (names.get("vary"), "Accept-Encoding") if v)
-            kept.append(("Vary", vary))
-            self.pages[path] = CachedPage(kept, body, gzip.compress(body, 9, mtime=0), names["etag"])
+            kept.append(("Vary", ", ".join(v for v in (names.get("vary"), "Accept-Encoding") if v)))
+            page = CachedPage(kept, body, gzip.compress(body, 9, mtime=0), names["etag"])
+            self.pages[path] = page
+            return self._serve(page, environ, start_response, head=False)
+        start_response(status, headers, captured["exc_info"])
         return [body]

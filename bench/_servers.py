@@ -1,0 +1,87 @@
+"""Start the README's production server (and nginx) on free loopback ports for the benchmarks."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@contextmanager
+def gunicorn(**settings: str):
+    """`gunicorn app:app` exactly as the README runs it, with KINFO_* settings from keyword arguments."""
+    port = free_port()
+    env = {**os.environ, "KINFO_ENV": "production", "KINFO_SECRET_KEY": secrets.token_urlsafe(48),
+           "KINFO_BIND": f"127.0.0.1:{port}", "KINFO_INSTANCE_PATH": tempfile.mkdtemp(prefix="kinfo-bench-"),
+           "KINFO_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env.update({f"KINFO_{name}": value for name, value in settings.items()})
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:app"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/en/")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextmanager
+def nginx_serving(files: dict[str, bytes]):
+    """nginx serving ``files`` (name → bytes) as static files on a free port."""
+    folder = Path(tempfile.mkdtemp(prefix="kinfo-nginx-"))
+    folder.chmod(0o755)  # nginx's workers run as www-data when the master is root
+    (folder / "www").mkdir()
+    (folder / "logs").mkdir()
+    for name, body in files.items():
+        (folder / "www" / name).write_bytes(body)
+    port = free_port()
+    (folder / "nginx.conf").write_text(f"""
+daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/logs/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {folder}/body;
+  server {{
+    listen 127.0.0.1:{port};
+    root {folder}/www;
+    default_type text/html;
+  }}
+}}
+""")
+    process = subprocess.Popen(["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/{next(iter(files))}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)

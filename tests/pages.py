@@ -1,0 +1,59 @@
+"""Helpers for reading rendered pages in tests."""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+from kinfo.i18n import LANGUAGES
+
+
+class _TextExtractor(HTMLParser):
+    """Collect the text a reader sees, leaving out parts marked with another language's ``lang``."""
+
+    def __init__(self, skip_foreign_lang: str | None = None):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.stack: list[tuple[str, bool]] = []
+        self.page_lang = skip_foreign_lang
+        self.hidden_tags = {"script", "style", "title", "head"}
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("br", "meta", "link", "img", "input", "hr"):
+            return
+        attributes = dict(attrs)
+        foreign = bool(self.page_lang and attributes.get("lang") and attributes["lang"] != self.page_lang)
+        hidden = tag in self.hidden_tags or foreign or (self.stack and self.stack[-1][1])
+        self.stack.append((tag, bool(hidden)))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            open_tag, _ = self.stack.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1][1]):
+            self.parts.append(data)
+
+
+def visible_text(page_html: str, skip_foreign_for: str | None = None) -> str:
+    """The page's visible text with whitespace folded; optionally without passages in other languages."""
+    parser = _TextExtractor(skip_foreign_for)
+    parser.feed(page_html)
+    return re.sub(r"\s+", " ", html.unescape(" ".join(parser.parts))).strip()
+
+
+def public_page_urls(app) -> list[tuple[str, str]]:
+    """Every (endpoint, url) of a GET page that takes a language, for every shipped language."""
+    urls = []
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in app.url_map.iter_rules():
+            is_page = "lang" in rule.arguments and "GET" in rule.methods and len(rule.arguments) == 1
+            if is_page and not rule.endpoint.startswith("languages."):  # the menu's redirects are not pages
+                for language in LANGUAGES:
+                    urls.append((rule.endpoint, url_for(rule.endpoint, lang=language)))
+    return urls
