@@ -23,7 +23,21 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         static_folder=None,  # static files are served with content-hashed URLs by kinfo.assets
     )
 
-    from . import article, assets, cli, config, content, errors, i18n, languages, pagecache, security
+    from . import (
+        article,
+        assets,
+        cli,
+        config,
+        content,
+        db,
+        encryption,
+        errors,
+        i18n,
+        languages,
+        pagecache,
+        security,
+        selfcheck,
+    )
 
     config.load(app, test_config)
     # Extraction (babel.cfg) and rendering agree: {% trans %} blocks are trimmed the same way in both.
@@ -35,6 +49,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     content.init_app(app)
     app.register_blueprint(languages.bp)
     app.register_blueprint(article.bp)
+    db.init_app(app)
+    encryption.init_app(app)
+    selfcheck.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     if app.config["PAGE_CACHE"]:

@@ -59,6 +59,29 @@ def check_command(tag: str | None) -> None:
     click.echo("catalogs complete: every shipped language is translated, none fuzzy, placeholders match")
 
 
+submissions_cli = AppGroup("submissions", help="Stored self-checks.")
+
+
+@submissions_cli.command("rotate-key")
+def rotate_key_command() -> None:
+    """Re-encrypt every stored submission with the newest key.
+
+    With the default instance key file, a new key is added first and the old ones kept. With
+    KINFO_ENCRYPTION_KEYS, put the new key first in that list yourself, run this, then drop the old key.
+    """
+    from flask import current_app
+
+    from . import encryption
+
+    app = current_app._get_current_object()
+    if not app.config.get("ENCRYPTION_KEYS"):
+        encryption.add_new_key_to_instance_file(app)
+        encryption.init_app(app)  # reload with the new key first
+    count = encryption.rotate(app)
+    click.echo(f"re-encrypted {count} submission(s) with the newest key")
+
+
 def init_app(app) -> None:
     """Register the command groups."""
     app.cli.add_command(translate)
+    app.cli.add_command(submissions_cli)

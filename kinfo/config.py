@@ -55,7 +55,18 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,
+    # A self-check with every note filled is well under this; anything bigger is refused with 413.
     "MAX_CONTENT_LENGTH": 16 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 16 * 1024,
+    # SQLAlchemy URL; default: a SQLite file in the instance folder, created on first start.
+    "DATABASE_URL": None,
+    # Fernet keys, newest first (comma-separated in the environment); default: instance/encryption.keys.
+    "ENCRYPTION_KEYS": None,
+    # Self-check: questions a clinic switches off (only those not from the article), and the blood
+    # pressure reading (top, bottom) at or above which the patient is asked to talk about it.
+    "SELF_CHECK_OFF": [],
+    "SELF_CHECK_BP_THRESHOLD": [140, 90],
+    "WTF_CSRF_TIME_LIMIT": 3600,
 }
 
 

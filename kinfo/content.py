@@ -35,6 +35,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("safety", _l("Is it safe?")),
     Section("side-effects", _l("What does an infusion feel like? What are the side effects?")),
     Section("who-should-not", _l("Who should not have it?")),
+    Section("before-your-visit", _l("Before your first infusion")),
     Section("compared", _l("Does it work better than talk therapy or daily medicine?")),
     Section("summary", _l("Summary")),
     Section("sources", _l("Sources")),
@@ -60,6 +61,9 @@ SOURCES: tuple[Source, ...] = (
     Source("mayo-g2k", "Mayo Clinic",
            "Intravenous Ketamine for Treatment-Resistant Depression (G2K), clinical trial NCT06668571",
            "https://clinicaltrials.gov/study/NCT06668571"),
+    Source("apa", "American Psychiatric Association (Sanacora G. et al.), JAMA Psychiatry 2017;74(4):399-405",
+           "A Consensus Statement on the Use of Ketamine in the Treatment of Mood Disorders",
+           "https://doi.org/10.1001/jamapsychiatry.2017.0080"),
 )
 SOURCE_BY_ID = {source.id: source for source in SOURCES}
 

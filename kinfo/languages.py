@@ -9,7 +9,7 @@ from .i18n import Language, negotiate
 bp = Blueprint("languages", __name__)
 
 # Pages the language menu may send a reader to, by endpoint; anything else goes to the article.
-MENU_PAGES = {"article.page"}
+MENU_PAGES = {"article.page", "selfcheck.form_page"}
 REMEMBER_FOR_SECONDS = 365 * 24 * 3600
 
 

@@ -6,6 +6,9 @@ import html
 import re
 from html.parser import HTMLParser
 
+from babel.messages.pofile import read_po
+
+from kinfo.catalogs import POT
 from kinfo.i18n import LANGUAGES
 
 
@@ -57,3 +60,21 @@ def public_page_urls(app) -> list[tuple[str, str]]:
                 for language in LANGUAGES:
                     urls.append((rule.endpoint, url_for(rule.endpoint, lang=language)))
     return urls
+
+
+def english_runs() -> list[str]:
+    """Runs of four or more English words from every message, with placeholders and markup cut out."""
+    with POT.open("rb") as handle:
+        messages = [str(message.id) for message in read_po(handle) if message.id]
+    runs = []
+    for message in messages:
+        for run in re.split(r"%\(\w+\)s|<[^>]+>|[.?!:()]", message):
+            if len(run.split()) >= 4:
+                runs.append(run.strip())
+    return runs
+
+
+def english_left_in(page_html: str, tag: str) -> list[str]:
+    """English sentences still showing on a page that should be entirely in language ``tag``."""
+    text = visible_text(page_html, skip_foreign_for=tag)
+    return [run for run in english_runs() if run in text]

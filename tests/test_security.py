@@ -15,7 +15,7 @@ EXPECTED_CSP = (
 def every_url(app) -> list[str]:
     """One URL for every route of the app (every language for the pages), plus errors and redirects."""
     urls = [url for _endpoint, url in public_page_urls(app)]
-    urls += ["/", "/language/es", "/nowhere", "/xx/", "/zh-Hans/"]
+    urls += ["/", "/language/es", "/nowhere", "/xx/", "/zh-Hans/", "/es/self-check/new"]
     with app.test_request_context():
         from kinfo.assets import asset_url
 
@@ -37,10 +37,11 @@ def test_every_route_sends_every_security_header_and_no_server_banner(app, clien
             assert "Server" not in response.headers
             assert "X-Powered-By" not in response.headers
         adapter = app.url_map.bind("localhost")
-        try:
-            covered.add(adapter.match(url.split("?")[0])[0])
-        except Exception:  # noqa: BLE001, S110 - errors and redirects have no endpoint
-            pass
+        for method in ("GET", "POST"):
+            try:
+                covered.add(adapter.match(url.split("?")[0], method=method)[0])
+            except Exception:  # noqa: BLE001, S112 - errors and redirects have no endpoint
+                continue
     missing = {rule.endpoint for rule in app.url_map.iter_rules()} - covered
     assert not missing, f"routes with no header test: {missing}"
 

@@ -1,0 +1,87 @@
+"""The database: an engine from settings, SQLite tuned for several workers, Alembic migrations on start.
+
+The default is a SQLite file in the instance folder, created on first start. Any SQLAlchemy URL works
+through ``KINFO_DATABASE_URL`` (PostgreSQL included).
+"""
+
+from __future__ import annotations
+
+import fcntl
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from flask import current_app
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .config import PROJECT_ROOT
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL for concurrent readers, a busy timeout, secure_delete so deleted rows leave the file, and
+    BEGIN IMMEDIATE so a writer takes the lock up front instead of failing half-way (see TOOLING.md)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN itself
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "busy_timeout=10000", "secure_delete=ON", "foreign_keys=ON",
+                       "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine that never puts bound values (answers!) into error messages or logs."""
+    engine = create_engine(url, hide_parameters=True, pool_pre_ping=not url.startswith("sqlite"))
+    if engine.dialect.name == "sqlite":
+        _tune_sqlite(engine)
+    return engine
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine, lock_path: Path) -> None:
+    """Bring the schema to the newest migration; one process at a time (gunicorn starts several)."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with engine.begin() as connection:
+            config = alembic_config(str(engine.url))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+
+def engine() -> Engine:
+    return current_app.extensions["kinfo_db"]
+
+
+@contextmanager
+def session() -> Session:
+    """A session in one transaction: committed on success, rolled back on error."""
+    with current_app.extensions["kinfo_sessionmaker"].begin() as db_session:
+        yield db_session
+
+
+def init_app(app) -> None:
+    """Create the engine and run migrations (the SQLite file appears on first start)."""
+    url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'kinfo.sqlite3'}"
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db_engine = make_engine(url)
+    upgrade(db_engine, Path(app.instance_path) / "migrate.lock")
+    app.extensions["kinfo_db"] = db_engine
+    app.extensions["kinfo_sessionmaker"] = sessionmaker(db_engine, expire_on_commit=False)

@@ -1,0 +1,73 @@
+"""The self-check in a real browser: filled in and sent in a left-to-right and a right-to-left language,
+accessible on the form, error and result pages, with follow-ups hidden until they apply."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..selfcheck_helpers import CALM_ANSWERS
+from .conftest import SCREENSHOTS
+from .test_pages_in_browser import axe_violations
+
+pytestmark = pytest.mark.browser
+
+
+def choose(page, answers: dict[str, str]) -> None:
+    for question, answer in answers.items():
+        page.check(f"#{question}-{answer}")
+
+
+@pytest.mark.parametrize("tag", ["en", "ar"])
+def test_a_patient_fills_in_and_sends_the_self_check(page, live_server, tag):
+    page.goto(f"/{tag}/self-check")
+    assert axe_violations(page) == []
+    assert page.locator("#q-bp_treated").is_hidden(), "follow-ups wait until they apply"
+    choose(page, {**CALM_ANSWERS, "pregnant": "unsure", "bp_high": "yes"})
+    assert page.locator("#q-bp_treated").is_visible()
+    page.check("#bp_treated-no")
+    page.fill("#notes", "ممرضة لطيفة <script>alert(1)</script>" if tag == "ar" else "Needle-shy, please be gentle.")
+    page.check("#consent")
+    page.fill("#name", "Sam")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".reference")
+    assert page.locator(".reference").inner_text().count("-") == 1
+    assert page.locator(".outcome li").count() == 2
+    assert axe_violations(page) == []
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"selfcheck-result-{tag}.png"), full_page=True)
+    assert all(url.startswith(live_server.url) for url in page.requested_urls)
+
+
+@pytest.mark.parametrize("tag", ["en", "ar"])
+def test_errors_take_focus_and_pass_axe(page, tag):
+    page.goto(f"/{tag}/self-check")
+    choose(page, {"adult": "yes"})
+    page.fill("#bp_systolic", "abc")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".error-summary")
+    assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+    assert page.locator("#adult-yes").is_checked(), "answers are kept"
+    assert axe_violations(page) == []
+    page.screenshot(path=str(SCREENSHOTS / f"selfcheck-errors-{tag}.png"))
+
+
+def test_a_crisis_answer_shows_help_first(page):
+    page.goto("/en/self-check")
+    assert "988" in page.locator("#self_harm-help").inner_text(), "help shows on the question itself"
+    choose(page, {**CALM_ANSWERS, "self_harm": "plan"})
+    page.click("button[type=submit]")
+    first = page.locator("main h2").first.inner_text()
+    assert first == "Please get support now"
+    assert page.locator(".crisis-result .urgent").inner_text().startswith("Call 911")
+    assert axe_violations(page) == []
+
+
+def test_the_form_works_without_javascript(browser, live_server):
+    context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
+    page = context.new_page()
+    page.goto("/vi/self-check")
+    assert page.locator("#q-bp_treated").is_visible(), "without JavaScript every question shows"
+    choose(page, CALM_ANSWERS)
+    page.click("button[type=submit]")
+    assert page.locator(".not-sent").is_visible()
+    context.close()

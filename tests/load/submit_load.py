@@ -1,0 +1,127 @@
+"""Many patients sending the self-check at once, over real HTTP, against the production server.
+
+Used by tests/load/test_concurrent_submissions.py (correctness) and bench/submissions.py (figures).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ANSWERS = {
+    "adult": "yes", "pregnant": "no", "breastfeeding": "no", "bp_high": "no", "heart": "no",
+    "thyroid_overactive": "no", "condition": "depression", "antidepressants_tried": "2plus", "psychosis": "no",
+    "mania": "no", "substance": "no", "head_eye_pressure": "no", "seizures": "no", "liver": "no",
+    "bladder": "no", "ketamine_reaction": "no", "medicines": "yes", "self_harm": "no", "ride_home": "yes",
+}
+
+
+@dataclass
+class LoadResult:
+    acknowledged: set[str] = field(default_factory=set)
+    statuses: dict[int, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, status: int) -> None:
+        with self.lock:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def production_server(workers: int = 4):
+    """`gunicorn app:app` (the README's production command) with its own instance folder and SQLite file."""
+    port, instance = _free_port(), tempfile.mkdtemp(prefix="kinfo-load-")
+    env = {**os.environ, "KINFO_ENV": "production", "KINFO_SECRET_KEY": secrets.token_urlsafe(48),
+           "KINFO_BIND": f"127.0.0.1:{port}", "KINFO_WORKERS": str(workers), "KINFO_INSTANCE_PATH": instance,
+           "KINFO_SESSION_COOKIE_SECURE": "false"}  # plain http on loopback in this test only
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:app"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            try:
+                connection.request("GET", "/en/self-check")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            finally:
+                connection.close()
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("gunicorn did not start: " + process.stderr.read(4000).decode(errors="replace"))
+            time.sleep(0.2)
+        yield port, Path(instance)
+    finally:
+        process.terminate()
+        process.wait(15)
+        process.stderr.close()
+
+
+def _client(port: int, submissions: int, result: LoadResult) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/en/self-check")
+    response = connection.getresponse()
+    page = response.read().decode()
+    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    for _ in range(submissions):
+        body = urllib.parse.urlencode({**ANSWERS, "csrf_token": token, "idempotency_key": str(uuid.uuid4()),
+                                       "consent": "y"})
+        try:
+            connection.request("POST", "/en/self-check", body=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+            response = connection.getresponse()
+            page = response.read().decode()
+        except OSError as error:
+            result.failures.append(repr(error))
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        result.count(response.status)
+        match = re.search(r'class="reference"><bdi>([A-Z0-9]{4}-[A-Z0-9]{4})</bdi>', page)
+        if response.status == 200 and match:
+            with result.lock:
+                result.acknowledged.add(match.group(1))
+    connection.close()
+
+
+def run_load(port: int, clients: int = 8, per_client: int = 200) -> LoadResult:
+    """``clients`` threads each sending ``per_client`` consented submissions as fast as they can."""
+    result = LoadResult()
+    threads = [threading.Thread(target=_client, args=(port, per_client, result)) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def stored_references(instance: Path) -> set[str]:
+    with sqlite3.connect(instance / "kinfo.sqlite3") as connection:
+        return {row[0] for row in connection.execute("SELECT reference FROM submission")}

@@ -1,0 +1,165 @@
+"""The self-check: in every language, it shows what to talk about (never a verdict), crisis help first,
+keeps answers on errors, and stores nothing without consent."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import pytest
+
+from .pages import english_left_in, visible_text
+from .selfcheck_helpers import answers, form_token, new_key, reference_in, row_count, submit
+
+
+def test_the_form_renders_in_every_language_with_every_question(client, language):
+    response = client.get(f"/{language.url_tag}/self-check")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert f'<html lang="{language.tag}" dir="{language.direction}">' in page
+    for name in ("adult", "pregnant", "bp_treated", "bp_systolic", "self_harm", "notes", "consent"):
+        assert f'name="{name}"' in page
+    consent = re.search(r'<input type="checkbox" id="consent" name="consent" value="y"[^>]*>', page).group(0)
+    assert "checked" not in consent, "consent is never ticked for the patient"
+    if language.tag != "en":
+        assert english_left_in(page, language.tag) == []
+
+
+def test_the_self_harm_question_carries_crisis_numbers_without_submitting(client):
+    page = client.get("/en/self-check").get_data(as_text=True)
+    question = page[page.index('id="q-self_harm"'):page.index('id="q-ride_home"')]
+    assert '<a href="tel:988"><bdi>988</bdi></a>' in question and "<bdi>911</bdi>" in question
+
+
+def test_why_we_ask_links_to_the_article_section(client):
+    page = client.get("/es/self-check").get_data(as_text=True)
+    assert 'href="/es/#who-should-not"' in page and 'href="/es/#before-your-visit"' in page
+
+
+@pytest.mark.parametrize("consent", [False, True])
+def test_the_outcome_shows_whether_or_not_anything_is_sent(app, client, consent):
+    response = submit(client, answers(pregnant="yes", ride_home="no"), consent=consent)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    text = visible_text(response.get_data(as_text=True))
+    assert "Talk with your care team about pregnancy before an infusion." in text
+    assert "Plan a ride home." in text
+    assert "Only your care team can decide whether this treatment is right for you." in text
+    assert "eligible" not in text.lower()
+    assert row_count(app) == (1 if consent else 0)
+    assert (reference_in(response.get_data(as_text=True)) is not None) is consent
+
+
+def test_an_unchecked_consent_box_stores_nothing_even_with_a_name(app, client):
+    response = submit(client, answers(), name="Ana", phone="555 0101")
+    assert response.status_code == 200
+    assert "Nothing was stored." in visible_text(response.get_data(as_text=True))
+    assert row_count(app) == 0
+
+
+def test_every_outcome_renders_in_every_language(app, client, language):
+    data = answers(adult="no", pregnant="unsure", bp_high="yes", bp_treated="unsure", condition="other",
+                   antidepressants_tried="0", medicines="yes", self_harm="sometimes", ride_home="unsure",
+                   bp_systolic="150", bp_diastolic="100")
+    response = submit(client, data, lang=language.url_tag, consent=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.index('class="crisis-result"') < page.index('class="outcome"'), "crisis help shows first"
+    assert page.count("<li><strong>") == 5
+    assert reference_in(page)
+    if language.tag != "en":
+        assert english_left_in(page, language.tag) == []
+
+
+def test_a_plan_shows_the_emergency_number_before_anything_else(client):
+    page = submit(client, answers(self_harm="plan")).get_data(as_text=True)
+    crisis = page[page.index('class="crisis-result"'):]
+    assert crisis.index("Call <a href=\"tel:911\"><bdi>911</bdi></a> or go to the nearest emergency department now.") \
+        < crisis.index("<bdi>988</bdi>")
+
+
+@pytest.mark.parametrize("language_tag", ["en", "ar", "zh-hans"])
+def test_errors_follow_the_gov_uk_pattern_and_keep_the_answers(client, language_tag):
+    response = submit(client, answers(pregnant=None, bp_systolic="abc", notes="keep me"), lang=language_tag)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert page.index('class="error-summary"') < page.index("<form")
+    assert 'href="#pregnant-yes"' in page and 'href="#bp_systolic"' in page
+    assert 'id="pregnant-error"' in page and 'id="bp_systolic-error"' in page
+    assert 'value="abc"' in page and "keep me</textarea>" in page
+    assert re.search(r'id="adult-yes" name="adult" value="yes" checked', page)
+    if language_tag == "en":
+        assert title.startswith("Error: ")
+        assert "Choose an answer to this question." in page and "Enter a whole number, like 120." in page
+    else:
+        assert english_left_in(page, "ar" if language_tag == "ar" else "zh-Hans") == []
+        assert "Error" not in title
+
+
+def test_a_stale_csrf_token_re_renders_the_form_with_answers_and_stores_nothing(app, client):
+    _token, key = form_token(client)
+    response = client.post("/en/self-check", data={**answers(notes="still here"), "csrf_token": "stale",
+                                                    "idempotency_key": key, "consent": "y"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "This page was open for a long time" in page and "still here</textarea>" in page
+    assert re.search(r'name="csrf_token" type="hidden" value="[^"]{20,}"', page), "a fresh token to try again"
+    assert row_count(app) == 0
+    again_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    retry = client.post("/en/self-check", data={**answers(notes="still here"), "csrf_token": again_token,
+                                                 "idempotency_key": key, "consent": "y"})
+    assert retry.status_code == 200 and row_count(app) == 1
+
+
+def test_a_missing_session_is_handled_like_a_stale_token(app):
+    client = app.test_client()
+    token, key = form_token(client)
+    fresh = app.test_client()  # another browser: no session cookie
+    response = fresh.post("/en/self-check", data={**answers(), "csrf_token": token, "idempotency_key": key})
+    assert response.status_code == 422 and row_count(app) == 0
+
+
+def test_the_same_key_twice_gives_one_row_and_the_same_reference(app, client):
+    key = new_key()
+    first = reference_in(submit(client, answers(), consent=True, key=key).get_data(as_text=True))
+    second = reference_in(submit(client, answers(), consent=True, key=key).get_data(as_text=True))
+    assert first and first == second
+    assert row_count(app) == 1
+    assert not re.search(r"[01258BILOSZ]", first.replace("-", "")), "no look-alike characters"
+
+
+def test_the_same_key_with_other_answers_is_refused(app, client):
+    key = new_key()
+    submit(client, answers(), consent=True, key=key)
+    response = submit(client, answers(liver="yes"), consent=True, key=key)
+    assert response.status_code == 409
+    assert "start a new self-check" in visible_text(response.get_data(as_text=True))
+    assert row_count(app) == 1
+
+
+def test_the_form_reuses_its_key_until_the_patient_starts_again(client):
+    _, first = form_token(client)
+    _, again = form_token(client)
+    assert first == again
+    token, _ = form_token(client)
+    client.post("/en/self-check/new", data={"csrf_token": token})
+    _, fresh = form_token(client)
+    assert fresh != first
+
+
+def test_answers_never_appear_in_a_cookie_url_or_log_line(app, client, caplog):
+    caplog.set_level(logging.DEBUG)
+    response = submit(client, answers(pregnant="yes", notes="secret-note-123"), consent=True, name="Zed Q")
+    assert response.status_code == 200
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookies = list(client._cookies.values())
+    assert cookies, "the form keeps its CSRF token and key in the session"
+    for cookie in cookies:
+        session = serializer.loads(cookie.value)
+        assert set(session) <= {"csrf_token", "selfcheck_key"}
+        assert "secret-note" not in json.dumps(session) and "Zed" not in json.dumps(session)
+    assert "secret-note" not in caplog.text and "Zed Q" not in caplog.text
+    assert "secret-note" not in response.headers.get("Location", "")

@@ -1,0 +1,158 @@
+"""Storage: exactly once, encrypted at rest, on SQLite and on PostgreSQL through the same code."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, select, text
+
+from kinfo import create_app
+from kinfo.config import ConfigurationError
+from kinfo.encryption import decrypt_json, rotate
+from kinfo.models import Submission
+
+from .conftest import TEST_SECRET
+from .selfcheck_helpers import answers, new_key, reference_in, row_count, submit
+
+POSTGRES_URL = os.environ.get("KINFO_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh database per test: a SQLite file, or a new database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield None  # the default: instance/kinfo.sqlite3
+        return
+    assert POSTGRES_URL, "the PostgreSQL leg needs KINFO_TEST_POSTGRES_URL: tests/run starts a server and sets it"
+    name = f"kinfo_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def backend_app(make_app, database_url):
+    app = make_app(DATABASE_URL=database_url)
+    yield app
+    app.extensions["kinfo_db"].dispose()
+
+
+def stored(app) -> list[Submission]:
+    with app.extensions["kinfo_sessionmaker"]() as session:
+        return list(session.scalars(select(Submission)))
+
+
+def test_a_consented_submission_is_stored_once_with_codes_language_and_consent_version(backend_app):
+    client = backend_app.test_client()
+    key = new_key()
+    data = answers(pregnant="yes", notes="Ich bin nervös", bp_systolic="150")
+    reference = reference_in(submit(client, data, lang="vi", consent=True, key=key, name="Ana", phone="+1 555")
+                             .get_data(as_text=True))
+    again = reference_in(submit(client, data, lang="vi", consent=True, key=key, name="Ana", phone="+1 555")
+                         .get_data(as_text=True))
+    assert reference == again
+    (row,) = stored(backend_app)
+    assert (row.reference, row.language, row.consent_version, row.urgency) == (reference, "vi", "1", "discuss")
+    assert row.idempotency_key == key and row.created_at is not None
+    with backend_app.app_context():
+        saved = decrypt_json(row.answers)
+        assert saved["pregnant"] == "yes" and saved["bp_systolic"] == 150 and saved["notes"] == "Ich bin nervös"
+        assert decrypt_json(row.contact) == {"name": "Ana", "phone": "+1 555"}
+        assert "pregnant:yes" in decrypt_json(row.outcome) and "bp_reading:high" in decrypt_json(row.outcome)
+    columns = {column.name for column in Submission.__table__.columns}
+    assert not columns & {"ip", "ip_address", "user_agent", "remote_addr"}
+
+
+def test_same_key_other_answers_is_refused_on_every_backend(backend_app):
+    client = backend_app.test_client()
+    key = new_key()
+    submit(client, answers(), consent=True, key=key)
+    assert submit(client, answers(seizures="yes"), consent=True, key=key).status_code == 409
+    assert row_count(backend_app) == 1
+
+
+def test_no_consent_stores_nothing_on_every_backend(backend_app):
+    submit(backend_app.test_client(), answers(pregnant="yes"), name="Ana")
+    assert row_count(backend_app) == 0
+
+
+def test_answers_and_contact_are_not_readable_in_the_database_file(app, client, tmp_path):
+    note = "UNMISTAKABLE-NOTE-7731 nervous about needles"
+    submit(client, answers(notes=note), consent=True, name="Quentin Zebulon", phone="+44 7700 900123")
+    app.extensions["kinfo_db"].dispose()
+    raw = b"".join(path.read_bytes() for path in (tmp_path / "instance").glob("kinfo.sqlite3*"))
+    assert raw, "the database file exists"
+    for secret in (b"UNMISTAKABLE", b"needles", b"Quentin", b"Zebulon", b"7700 900123", b"pregnant"):
+        assert secret not in raw
+
+
+def test_a_wrong_key_stops_the_app_rather_than_storing_plaintext(make_app, tmp_path):
+    app = make_app(ENCRYPTION_KEYS=[Fernet.generate_key().decode()])
+    submit(app.test_client(), answers(), consent=True)
+    app.extensions["kinfo_db"].dispose()
+    with pytest.raises(ConfigurationError, match="cannot read this database"):
+        make_app(ENCRYPTION_KEYS=[Fernet.generate_key().decode()])
+
+
+def test_a_lost_key_file_stops_the_app(make_app, tmp_path):
+    app = make_app()
+    submit(app.test_client(), answers(), consent=True)
+    app.extensions["kinfo_db"].dispose()
+    (tmp_path / "instance" / "encryption.keys").unlink()
+    with pytest.raises(ConfigurationError):
+        make_app()
+
+
+def test_an_invalid_key_stops_the_app(make_app):
+    with pytest.raises(ConfigurationError, match="not a valid Fernet key"):
+        make_app(ENCRYPTION_KEYS=["not-a-key"])
+
+
+def test_the_embedded_default_creates_a_private_key_file(app, tmp_path):
+    key_file = tmp_path / "instance" / "encryption.keys"
+    assert key_file.exists() and key_file.stat().st_mode & 0o077 == 0
+
+
+def test_rotation_re_encrypts_so_only_the_new_key_is_needed(make_app, database_url):
+    old_key = Fernet.generate_key().decode()
+    app = make_app(DATABASE_URL=database_url, ENCRYPTION_KEYS=[old_key])
+    submit(app.test_client(), answers(notes="rotate me"), consent=True)
+    before = stored(app)[0].answers
+    new_key_value = Fernet.generate_key().decode()
+    rotated_app = make_app(DATABASE_URL=database_url, ENCRYPTION_KEYS=[new_key_value, old_key])
+    assert rotate(rotated_app) == 1
+    after = stored(rotated_app)[0].answers
+    assert after != before
+    only_new = make_app(DATABASE_URL=database_url, ENCRYPTION_KEYS=[new_key_value])
+    with only_new.app_context():
+        assert decrypt_json(stored(only_new)[0].answers)["notes"] == "rotate me"
+    for each in (app, rotated_app, only_new):
+        each.extensions["kinfo_db"].dispose()
+
+
+def test_the_rotate_command_adds_a_key_to_the_instance_file(app, runner, tmp_path):
+    submit(app.test_client(), answers(), consent=True)
+    result = runner.invoke(args=["submissions", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    assert "re-encrypted 1 submission" in result.output
+    assert len((tmp_path / "instance" / "encryption.keys").read_text().split()) == 2
+
+
+def test_sqlite_runs_in_wal_mode_with_secure_delete(app):
+    with app.extensions["kinfo_db"].connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    assert app.extensions["kinfo_db"].hide_parameters
+
+
+def test_production_config_refuses_to_run_without_a_secret_but_creates_its_database(tmp_path):
+    app = create_app({"ENV": "production", "SECRET_KEY": TEST_SECRET}, instance_path=str(tmp_path / "i"))
+    assert (tmp_path / "i" / "kinfo.sqlite3").exists()
+    app.extensions["kinfo_db"].dispose()
