@@ -71,3 +71,21 @@ def test_the_form_works_without_javascript(browser, live_server):
     page.click("button[type=submit]")
     assert page.locator(".not-sent").is_visible()
     context.close()
+
+
+@pytest.mark.parametrize("tag", ["en", "vi"])
+def test_the_result_prints_as_a_one_page_summary(page, tmp_path, tag):
+    from pypdf import PdfReader
+
+    page.goto(f"/{tag}/self-check")
+    choose(page, {**CALM_ANSWERS, "pregnant": "unsure", "medicines": "yes", "ride_home": "no"})
+    page.fill("#notes", "Allergic to plasters.")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".outcome")
+    page.emulate_media(media="print")
+    pdf = tmp_path / "summary.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    reader = PdfReader(pdf)
+    text = reader.pages[0].extract_text()
+    assert len(reader.pages) == 1
+    assert "plasters" in text and "988" in text
