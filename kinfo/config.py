@@ -67,6 +67,8 @@ DEFAULTS: dict[str, object] = {
     "SELF_CHECK_OFF": [],
     "SELF_CHECK_BP_THRESHOLD": [140, 90],
     "WTF_CSRF_TIME_LIMIT": 3600,
+    # Every form message is ours and translated (kinfo/forms.py); WTForms' own catalog is never needed.
+    "WTF_I18N_ENABLED": False,
 }
 
 

@@ -58,9 +58,9 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
             "outcome": encrypt_json(outcome_codes),
             "contact": encrypt_json(contact) if contact else None,
         }
-        with db.session() as session:
-            session.execute(_insert(dialect).values(**values).on_conflict_do_nothing())
-            row = session.execute(
+        with db.engine().begin() as connection:  # Core, not the ORM: one statement each way, nothing to track
+            connection.execute(_insert(dialect).values(**values).on_conflict_do_nothing())
+            row = connection.execute(
                 select(Submission.reference, Submission.answers_digest)
                 .where(Submission.idempotency_key == idempotency_key)
             ).one_or_none()
