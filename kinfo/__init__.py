@@ -23,6 +23,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         static_folder=None,  # static files are served with content-hashed URLs by kinfo.assets
     )
 
+    from flask_wtf.csrf import CSRFProtect, generate_csrf
+
     from . import (
         article,
         assets,
@@ -32,11 +34,13 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         db,
         encryption,
         errors,
+        handout,
         i18n,
         languages,
         pagecache,
         security,
         selfcheck,
+        staff,
     )
 
     config.load(app, test_config)
@@ -52,6 +56,14 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     db.init_app(app)
     encryption.init_app(app)
     selfcheck.init_app(app)
+    handout.init_app(app)
+    staff.init_app(app)
+    # Every POST is CSRF-checked; the self-check and the login page check their own token so that a stale
+    # one re-renders the page with the person's input kept instead of a bare error.
+    csrf = CSRFProtect(app)
+    csrf.exempt(selfcheck.bp)
+    csrf.exempt(staff.login)
+    app.jinja_env.globals["csrf_token"] = generate_csrf
     errors.init_app(app)
     cli.init_app(app)
     if app.config["PAGE_CACHE"]:

@@ -81,7 +81,71 @@ def rotate_key_command() -> None:
     click.echo(f"re-encrypted {count} submission(s) with the newest key")
 
 
+@submissions_cli.command("purge")
+@click.option("--older-than", "days", type=int, default=None, help="Days to keep (default: the retention setting).")
+def purge_command(days: int | None) -> None:
+    """Delete self-checks older than the retention period (default 30 days). Run daily (see README)."""
+    from flask import current_app
+
+    from . import retention
+
+    keep = days if days is not None else current_app.config["SUBMISSION_RETENTION_DAYS"]
+    if keep < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--older-than")
+    click.echo(f"purged {retention.purge(keep)} self-check(s) older than {keep} days")
+
+
+staff_cli = AppGroup("staff", help="Staff accounts. There is never a default account.")
+
+
+def _password(confirm: bool = True) -> str:
+    return click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+
+
+@staff_cli.command("create")
+@click.argument("email")
+@click.option("--language", default="en", help="Language of the staff pages for this account.")
+def staff_create(email: str, language: str) -> None:
+    """Create a staff account (asks for a password of 12 to 256 characters)."""
+    from . import accounts
+
+    if language.lower() not in BY_URL_TAG:
+        raise click.BadParameter(f"{language!r} is not a shipped language", param_hint="--language")
+    try:
+        accounts.create(email, _password(), language.lower())
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created {accounts.normalise_email(email)}")
+
+
+@staff_cli.command("set-password")
+@click.argument("email")
+def staff_set_password(email: str) -> None:
+    """Set a new password; every session of the account ends."""
+    from . import accounts
+
+    try:
+        accounts.set_password(email, _password())
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("password changed; existing sessions ended")
+
+
+@staff_cli.command("deactivate")
+@click.argument("email")
+def staff_deactivate(email: str) -> None:
+    """Stop an account from signing in; its sessions end now."""
+    from . import accounts
+
+    try:
+        accounts.deactivate(email)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("account deactivated; existing sessions ended")
+
+
 def init_app(app) -> None:
     """Register the command groups."""
     app.cli.add_command(translate)
     app.cli.add_command(submissions_cli)
+    app.cli.add_command(staff_cli)

@@ -67,6 +67,16 @@ DEFAULTS: dict[str, object] = {
     "SELF_CHECK_OFF": [],
     "SELF_CHECK_BP_THRESHOLD": [140, 90],
     "WTF_CSRF_TIME_LIMIT": 3600,
+    # Staff: sessions end after this many idle minutes; logins are throttled per account and per client
+    # address over a window (counted in the database, so the limit holds across every worker).
+    "STAFF_IDLE_MINUTES": 30,
+    "STAFF_THROTTLE_MINUTES": 15,
+    "STAFF_MAX_FAILURES_PER_ACCOUNT": 5,
+    "STAFF_MAX_FAILURES_PER_CLIENT": 20,
+    # Self-checks older than this are purged by `flask submissions purge` (run it daily, see README).
+    "SUBMISSION_RETENTION_DAYS": 30,
+    # Number of reverse proxies in front of the app that set X-Forwarded-For (for the client address).
+    "PROXY_COUNT": 0,
     # Every form message is ours and translated (kinfo/forms.py); WTForms' own catalog is never needed.
     "WTF_I18N_ENABLED": False,
 }

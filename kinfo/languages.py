@@ -9,7 +9,7 @@ from .i18n import Language, negotiate
 bp = Blueprint("languages", __name__)
 
 # Pages the language menu may send a reader to, by endpoint; anything else goes to the article.
-MENU_PAGES = {"article.page", "selfcheck.form_page"}
+MENU_PAGES = {"article.page", "selfcheck.form_page", "handout.page", "handout.index", "staff.login"}
 REMEMBER_FOR_SECONDS = 365 * 24 * 3600
 
 
@@ -29,7 +29,8 @@ def choose(lang: Language) -> Response:
     page = request.args.get("page", "article.page")
     if page not in MENU_PAGES:
         page = "article.page"
-    response = redirect(url_for(page, lang=lang), code=303)
+    takes_language = current_app.url_map.is_endpoint_expecting(page, "lang")
+    response = redirect(url_for(page, lang=lang) if takes_language else url_for(page), code=303)
     response.set_cookie(
         current_app.config["LANGUAGE_COOKIE"],
         lang.url_tag,
