@@ -17,7 +17,7 @@ TARGET_RATE = 500
 
 
 def main() -> int:
-    with production_server(workers=4) as (port, instance):
+    with production_server(workers=4) as (port, instance, _env):
         run_load(port, clients=2, per_client=20)  # warm up every worker
         warm = stored_references(instance)
         result = run_load(port, clients=8, per_client=200)

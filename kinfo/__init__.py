@@ -66,6 +66,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.jinja_env.globals["csrf_token"] = generate_csrf
     errors.init_app(app)
     cli.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     if app.config["PAGE_CACHE"]:
         app.wsgi_app = pagecache.PageCache(app.wsgi_app)
     return app

@@ -64,7 +64,7 @@ def wants_json() -> bool:
 
 def safe_next(target: str | None) -> str:
     """Only a path inside the staff area of this site; anything else (other hosts, schemes, tricks) → list."""
-    if not target or not SAFE_NEXT.match(target) or "//" in target or "\\" in target:
+    if not target or not SAFE_NEXT.match(target) or "//" in target or "\\" in target or "/." in target:
         return url_for("staff.submissions")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

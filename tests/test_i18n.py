@@ -63,7 +63,7 @@ def test_the_language_menu_remembers_the_choice(client):
     assert client.get("/", headers={"Accept-Language": "es"}).headers["Location"] == "/zh-hans/"
 
 
-@pytest.mark.parametrize("page", ["//evil.example", "https://evil.example/", "staff.login", "", "article"])
+@pytest.mark.parametrize("page", ["//evil.example", "https://evil.example/", "staff.submissions", "", "article"])
 def test_the_language_menu_only_sends_readers_to_known_pages(client, page):
     response = client.get("/language/es", query_string={"page": page})
     assert response.headers["Location"] == "/es/"

@@ -15,6 +15,10 @@ EXPECTED_CSP = (
 def every_url(app) -> list[str]:
     """One URL for every route of the app (every language for the pages), plus errors and redirects."""
     urls = [url for _endpoint, url in public_page_urls(app)]
+    for rule in app.url_map.iter_rules():
+        values = {name: ("en" if name == "lang" else "ABCD-EFGH" if name == "reference" else "x")
+                  for name in rule.arguments}
+        urls.append(rule.build(values)[1])
     urls += ["/", "/language/es", "/nowhere", "/xx/", "/zh-Hans/", "/es/self-check/new"]
     with app.test_request_context():
         from kinfo.assets import asset_url

@@ -74,7 +74,7 @@ def production_server(workers: int = 4):
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("gunicorn did not start: " + process.stderr.read(4000).decode(errors="replace"))
             time.sleep(0.2)
-        yield port, Path(instance)
+        yield port, Path(instance), env
     finally:
         process.terminate()
         process.wait(15)
