@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         i18n,
         languages,
         pagecache,
+        pwa,
         security,
         selfcheck,
         staff,
@@ -57,6 +58,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     encryption.init_app(app)
     selfcheck.init_app(app)
     handout.init_app(app)
+    pwa.init_app(app)
     staff.init_app(app)
     # Every POST is CSRF-checked; the self-check and the login page check their own token so that a stale
     # one re-renders the page with the person's input kept instead of a bare error.
@@ -72,5 +74,5 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     if app.config["PAGE_CACHE"]:
-        app.wsgi_app = pagecache.PageCache(app.wsgi_app)
+        app.wsgi_app = app.extensions["kinfo_page_cache"] = pagecache.PageCache(app.wsgi_app)
     return app

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, current_app, make_response, render_template, request, session
+from flask import Blueprint, Response, current_app, jsonify, make_response, render_template, request, session
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
 from . import submissions
 from .forms import build_form_class, is_idempotency_key
-from .i18n import Language
+from .i18n import Language, current_language
 from .questions import ANSWER_LABELS, QUESTIONS, Level, active_questions, outcome, validate_switched_off
 
 bp = Blueprint("selfcheck", __name__)
@@ -112,6 +113,93 @@ def submit(lang: Language) -> Response:
     html = render_template("selfcheck/result.html", items=items, answers=answers, questions=questions(),
                            reference=reference, Level=Level, form=form, answer_labels=ANSWER_LABELS)
     return private(make_response(html))
+
+
+def offline_form_page() -> str:
+    """The form without a session or CSRF token, for the offline bundle; the page script takes over."""
+    form = form_class()(formdata=None, meta={"csrf": False})
+    return render_template("selfcheck/form.html", form=form, questions=questions(), errors=[],
+                           answer_labels=ANSWER_LABELS, offline=True)
+
+
+def offline_result_page() -> str:
+    """A result page shell the offline script fills in from answers kept on the phone."""
+    return render_template("selfcheck/offline_result.html", Level=Level)
+
+
+def rules_data() -> dict:
+    """The question table as data in the current language: the offline page evaluates this, so there is
+    never a second hand-written copy of the rules."""
+    from flask import url_for
+
+    from .content import SECTION_BY_ID
+    from .questions import BP_FLAG
+
+    def flag(value):
+        return {"level": value.level.name, "text": str(value.text),
+                "reason": str(value.reason) if value.reason else None, "emergency_first": value.emergency_first}
+
+    article = url_for("article.page", lang=current_language())
+    return {
+        "threshold": list(current_app.config["SELF_CHECK_BP_THRESHOLD"]),
+        "bp_flag": flag(BP_FLAG),
+        "questions": [{
+            "id": q.id, "kind": q.kind, "label": str(q.label), "required": q.required,
+            "answers": [{"code": code, "label": str(ANSWER_LABELS[code])} for code in q.answers],
+            "follows": list(q.follows) if q.follows else None,
+            "flags": {answer: flag(value) for answer, value in q.flags.items()},
+            "read_more": ({"href": f"{article}#{q.section}", "text": str(_l(
+                "Read more: %(section)s", section=SECTION_BY_ID[q.section].heading))} if q.section else None),
+            "minimum": q.minimum, "maximum": q.maximum, "max_length": q.max_length,
+        } for q in questions()],
+    }
+
+
+def _json_error(status: int, message, errors: list | None = None) -> Response:
+    return private(make_response(jsonify({"error": str(message), "errors": errors or []}), status))
+
+
+@bp.post("/<lang:lang>/self-check/submissions")
+def submit_json(lang: Language) -> Response:
+    """Consented answers sent (or replayed) from a phone: JSON with an idempotency key.
+
+    No CSRF token: a copy of the form kept offline may be days old. Instead the request must be JSON
+    (which a cross-site form cannot send without a CORS preflight we never allow) from our own origin.
+    The same form class validates the answers, so the rules are the same as on the page.
+    """
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none") or (
+            request.origin and request.origin != request.host_url.rstrip("/")):
+        return _json_error(403, _l("This request did not come from this site."))
+    if not request.is_json:
+        return _json_error(415, _l("Send the answers as JSON."))
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("answers"), dict):
+        return _json_error(400, _l("Something was wrong with that request"))
+    if payload.get("consent") is not True:
+        return _json_error(400, _l("Nothing is sent without your consent."))
+    values = {**payload["answers"], "name": payload.get("name") or "", "phone": payload.get("phone") or "",
+              "idempotency_key": payload.get("idempotency_key") or "", "consent": "y"}
+    if not all(isinstance(value, (str, int)) and not isinstance(value, bool) for value in values.values()):
+        return _json_error(400, _l("Something was wrong with that request"))
+    form = form_class()(formdata=MultiDict({key: str(value) for key, value in values.items()}),
+                        meta={"csrf": False})
+    valid = form.validate()
+    if not is_idempotency_key(form.idempotency_key.data):
+        return _json_error(422, _l("Something was wrong with that request"))
+    if not valid:
+        errors = [{"field": name, "message": str(message)} for name, messages in form.errors.items()
+                  for message in messages]
+        return _json_error(422, _l("The clinic could not accept these answers."), errors)
+    answers = form.answers()
+    items = outcome(answers, questions(), current_app.config["SELF_CHECK_BP_THRESHOLD"])
+    contact = {key: value for key in ("name", "phone") if (value := (form[key].data or "").strip())}
+    try:
+        reference = submissions.store(
+            idempotency_key=form.idempotency_key.data, answers=answers, outcome_codes=[item.code for item in items],
+            urgency=urgency_of(items), language=lang.tag, contact=contact or None)
+    except submissions.DifferentAnswersForKey:
+        return _json_error(409, CONFLICT_MESSAGE)
+    return private(make_response(jsonify({"reference": reference}), 200))
 
 
 def init_app(app) -> None:

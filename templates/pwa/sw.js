@@ -1,0 +1,134 @@
+// kinfo service worker. Version {{ version }} (changes whenever any offline file changes).
+// Each saved language is one cache per version: "kinfo::<version>::<tag>". A new version installs only
+// when every saved language's whole bundle is cached; activation removes older versions. Pages are served
+// cache-first from the current version only, so old and new files never mix on one page.
+"use strict";
+const VERSION = {{ version|tojson }};
+const LANGUAGES = {{ languages|tojson }};
+const PREFIX = "kinfo::";
+const cacheName = (tag) => PREFIX + VERSION + "::" + tag;
+const tagOf = (name) => name.split("::")[2];
+const versionOf = (name) => name.split("::")[1];
+
+async function savedLanguages(anyVersion) {
+  const names = await caches.keys();
+  return names.filter((name) => name.startsWith(PREFIX) && !name.endsWith("::incomplete") &&
+    (anyVersion || versionOf(name) === VERSION)).map(tagOf);
+}
+
+async function saveLanguage(tag) {
+  if (!LANGUAGES.includes(tag)) throw new Error("unknown language");
+  const response = await fetch("/" + tag + "/offline-bundle.json", { cache: "no-store" });
+  if (!response.ok) throw new Error("bundle " + response.status);
+  const bundle = await response.json();
+  if (bundle.version !== VERSION) throw new Error("the site changed while saving; try again");
+  const staging = await caches.open(cacheName(tag) + "::incomplete");
+  for (const file of bundle.files) {
+    const fileResponse = await fetch(file.url, { cache: "reload" });
+    const cacheControl = fileResponse.headers.get("Cache-Control") || "";
+    if (!fileResponse.ok || cacheControl.includes("no-store")) throw new Error("cannot keep " + file.url);
+    await staging.put(file.url, fileResponse);
+  }
+  const finished = await caches.open(cacheName(tag));
+  for (const request of await staging.keys()) await finished.put(request, await staging.match(request));
+  await caches.delete(cacheName(tag) + "::incomplete");
+}
+
+self.addEventListener("install", (event) => {
+  // Re-save, for this version, every language an older version had saved; any failure fails the install
+  // and the old version stays in charge.
+  event.waitUntil(savedLanguages(true).then((tags) => Promise.all([...new Set(tags)].map(saveLanguage))));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith(PREFIX) && (versionOf(name) !== VERSION || name.endsWith("::incomplete"))) {
+        await caches.delete(name);
+      }
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  const reply = (message) => event.ports[0] && event.ports[0].postMessage(message);
+  if (data.type === "skip-waiting") {
+    self.skipWaiting();
+  } else if (data.type === "save") {
+    event.waitUntil(saveLanguage(data.tag).then(() => reply({ ok: true }), (error) => reply({ ok: false, error: String(error) })));
+  } else if (data.type === "status") {
+    event.waitUntil(savedLanguages(false).then((saved) => reply({ version: VERSION, saved })));
+  }
+});
+
+function languageOf(pathname) {
+  const first = pathname.split("/")[1];
+  return LANGUAGES.includes(first) ? first : null;
+}
+
+async function fromCurrentVersion(request) {
+  for (const tag of await savedLanguages(false)) {
+    const hit = await (await caches.open(cacheName(tag))).match(request);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+async function offlinePage(tag, referrer) {
+  const saved = await savedLanguages(false);
+  const preferred = [tag, languageOf(new URL(referrer || self.location.origin).pathname), ...saved];
+  for (const candidate of preferred) {
+    if (candidate && saved.includes(candidate)) {
+      const page = await (await caches.open(cacheName(candidate))).match("/" + candidate + "/offline");
+      if (page) return page;
+    }
+  }
+  return Response.error();
+}
+
+// The language menu goes through /language/<tag> (which remembers the choice). Offline, a saved language
+// opens from this phone; an unsaved one gets the offline page, which says so in words the reader can read.
+const MENU_PAGES = { "article.page": "/", "selfcheck.form_page": "/self-check", "handout.page": "/handout" };
+async function chooseLanguage(request, url) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const tag = url.pathname.split("/")[2];
+    if ((await savedLanguages(false)).includes(tag)) {
+      return Response.redirect("/" + tag + (MENU_PAGES[url.searchParams.get("page")] || "/"), 303);
+    }
+    return offlinePage(null, request.referrer);
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/staff") || url.pathname === "/sw.js" || url.pathname.endsWith("/offline-bundle.json")) return;
+  const tag = languageOf(url.pathname);
+  if (request.mode === "navigate" && url.pathname.startsWith("/language/")) {
+    event.respondWith(chooseLanguage(request, url));
+    return;
+  }
+  event.respondWith((async () => {
+    if (url.pathname.startsWith("/static/")) return (await fromCurrentVersion(request)) || fetch(request);
+    const saved = tag && (await savedLanguages(false)).includes(tag) ? await caches.open(cacheName(tag)) : null;
+    if (request.mode === "navigate" && tag && url.pathname === "/" + tag + "/self-check") {
+      // The real form carries a fresh CSRF token: take it from the network, and offline use the twin.
+      try { return await fetch(request); } catch (error) {
+        return (saved && await saved.match("/" + tag + "/self-check/offline-form")) || offlinePage(tag, request.referrer);
+      }
+    }
+    const hit = saved && await saved.match(url.pathname + url.search);
+    if (hit) return hit;
+    try {
+      return await fetch(request);
+    } catch (error) {
+      if (request.mode === "navigate") return offlinePage(tag, request.referrer);
+      throw error;
+    }
+  })());
+});

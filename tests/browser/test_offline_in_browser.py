@@ -1,0 +1,207 @@
+"""Offline and installable, in Debian's Chromium: every language keeps working with no network, the
+self-check is kept on the phone and arrives exactly once, and updates are offered, never forced."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from kinfo import content
+from kinfo.models import Submission
+
+from ..conftest import TEST_SECRET
+from ..selfcheck_helpers import CALM_ANSWERS
+from .conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+def saved_offline(page, path: str) -> None:
+    """Open a page and wait until the service worker controls it and its language is saved."""
+    page.goto(path)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20000)
+    page.wait_for_function("() => !document.querySelector('[data-state=\"saved\"]').hidden", timeout=20000)
+
+
+def rows(app) -> int:
+    with app.extensions["kinfo_sessionmaker"]() as session:
+        return session.scalar(select(func.count()).select_from(Submission))
+
+
+def all_sent(page, timeout: float = 15) -> bool:
+    """Wait until every self-check kept on the phone is confirmed sent (page.evaluate awaits promises)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        statuses = page.evaluate(
+            "() => window.kinfoQueue ? window.kinfoQueue.all().then(e => e.map(x => x.status)) : null")
+        if statuses and all(status == "sent" for status in statuses):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def fill(page, answers: dict[str, str]) -> None:
+    for question, answer in answers.items():
+        page.check(f"#{question}-{answer}")
+
+
+def test_each_language_works_offline_with_zero_requests(page, live_server, language):
+    tag = language.url_tag
+    saved_offline(page, f"/{tag}/")
+    page.context.set_offline(True)
+    live_server.hits.clear()
+    served_by_worker = []
+    page.on("response", lambda response: served_by_worker.append(response.from_service_worker))
+    for path, marker in [(f"/{tag}/", "article"), (f"/{tag}/self-check", "form[data-offline-form]"),
+                         (f"/{tag}/offline", "#offline-page-message"), (f"/{tag}/handout", ".handout")]:
+        page.goto(path)
+        assert page.locator(marker).count() >= 1, path
+        assert page.evaluate("() => document.documentElement.lang") == language.tag
+    page.reload()
+    assert sum(live_server.hits.values()) == 0, f"the server saw {dict(live_server.hits)}"
+    assert served_by_worker and all(served_by_worker)
+    assert all(url.startswith(live_server.url) for url in page.requested_urls)
+
+
+def test_offline_a_saved_language_opens_and_an_unsaved_one_says_so(page, live_server):
+    saved_offline(page, "/en/")
+    page.locator('.language-menu a[data-tag="es"] ~ .save-language').click()
+    page.wait_for_selector('.language-menu a[data-tag="es"] ~ .on-phone', timeout=20000)
+    assert page.locator('.language-menu a[data-tag="vi"] ~ .save-language').is_visible()
+    page.context.set_offline(True)
+    page.click('.language-menu a[data-tag="es"]')
+    page.wait_for_url("**/es/")
+    assert page.evaluate("() => document.documentElement.lang") == "es"
+    page.click('.language-menu a[data-tag="vi"]')
+    missing = page.locator("#offline-language-missing")
+    missing.wait_for()
+    assert "Tiếng Việt" in missing.inner_text() and "is not saved on this phone" in missing.inner_text()
+    assert page.evaluate("() => document.documentElement.lang") in ("en", "es")
+
+
+def test_an_offline_self_check_is_kept_then_stored_exactly_once(page, live_server):
+    app = live_server.app
+    before = rows(app)
+    saved_offline(page, "/en/")
+    page.context.set_offline(True)
+    page.goto("/en/self-check")
+    fill(page, {**CALM_ANSWERS, "pregnant": "yes"})
+    page.check("#consent")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".queued")
+    assert "Saved on this phone" in page.inner_text(".queued")
+    assert "Talk with your care team about pregnancy before an infusion." in page.inner_text("#offline-result")
+    assert rows(app) == before
+    page.context.set_offline(False)  # the connection returns: the page sends what it kept
+    page.wait_for_selector(".sent .reference", timeout=20000)
+    reference = page.inner_text(".sent .reference")
+    assert rows(app) == before + 1
+    key = page.evaluate("() => location.hash.slice(1)")
+    entry = page.evaluate("key => window.kinfoQueue.get(key)", key)
+    assert entry["status"] == "sent" and entry["answers"] is None, "confirmed answers leave the phone"
+    replay = """async ([key, answers]) => {
+        const send = () => fetch('/en/self-check/submissions', {method: 'POST',
+            headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({idempotency_key: key, answers, consent: true, name: '', phone: ''}),
+        }).then(r => r.json());
+        return [await send(), await send()];
+    }"""
+    answers = {**CALM_ANSWERS, "pregnant": "yes"}
+    first, second = page.evaluate(replay, [key, answers])
+    assert first["reference"] == second["reference"] == reference
+    assert rows(app) == before + 1, "replayed twice, still one row"
+
+
+def test_send_now_and_page_load_send_what_the_phone_kept(page, live_server):
+    app = live_server.app
+    before = rows(app)
+    saved_offline(page, "/en/")
+    entry = """key => window.kinfoQueue.put({key, tag: 'en', answers: %s, consent: true, status: 'queued',
+                                            name: '', phone: '', created: Date.now()})""" % json.dumps(CALM_ANSWERS)
+    page.evaluate(entry, "0b7d3f52-9c1e-4c8a-a3f1-6d2e8b9c0a11")
+    page.click('#offline-panel [data-action="send-now"]')
+    assert all_sent(page)
+    assert rows(app) == before + 1
+    page.evaluate(entry, "5e2c9a10-3b4d-4f6e-8a7b-1c2d3e4f5a6b")
+    page.reload()  # sent again on page load
+    assert all_sent(page)
+    assert rows(app) == before + 2
+
+
+def test_a_crisis_answer_offline_shows_help_at_once(page, live_server):
+    saved_offline(page, "/ar/")
+    page.context.set_offline(True)
+    page.goto("/ar/self-check")
+    fill(page, {**CALM_ANSWERS, "self_harm": "plan"})
+    page.click("button[type=submit]")
+    crisis = page.locator(".crisis-result")
+    crisis.wait_for()
+    assert page.locator("#offline-result > *").first.get_attribute("class") == "crisis-result"
+    assert "911" in page.locator(".crisis-result .urgent").inner_text()
+    assert page.locator(".not-sent").is_visible()
+
+
+def test_a_refused_replay_is_shown_not_dropped(page, live_server):
+    saved_offline(page, "/en/")
+    key = "8a1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    page.evaluate("""key => window.kinfoQueue.put({key, tag: 'en', answers: {adult: 'maybe'}, consent: true,
+                     status: 'queued', name: '', phone: '', created: Date.now()})""", key)
+    page.goto(f"/en/self-check/result#{key}")
+    page.wait_for_selector('[data-status="refused"]')
+    assert "The clinic could not accept these answers." in page.inner_text('[data-status="refused"]')
+    assert page.evaluate("key => window.kinfoQueue.get(key).then(e => e.status)", key) == "refused"
+
+
+def test_clear_this_phone_removes_everything_kept_locally(page, live_server):
+    saved_offline(page, "/en/")
+    page.evaluate("""() => window.kinfoQueue.put({key: 'k1', tag: 'en', answers: {adult: 'yes'}, consent: true,
+                     status: 'queued'})""")
+    page.click('[data-action="clear"]')
+    page.wait_for_selector('[data-state="cleared"]:not([hidden])')
+    assert page.evaluate("() => caches.keys()") == []
+    assert page.evaluate("() => navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+
+
+def test_an_update_is_offered_and_never_mixes_versions(browser, tmp_path, monkeypatch):
+    from kinfo import create_app
+
+    app = create_app({"ENV": "test", "SECRET_KEY": TEST_SECRET}, instance_path=str(tmp_path / "instance"))
+    with LiveServer(app) as server:
+        context = browser.new_context(base_url=server.url)
+        page = context.new_page()
+        saved_offline(page, "/en/")
+        old_caches = page.evaluate("() => caches.keys()")
+        monkeypatch.setattr(content, "CONTENT_VERSION", "1.1")
+        app.extensions["kinfo_page_cache"].pages.clear()
+        app.extensions.pop("kinfo_bundles")
+        page.reload()
+        page.wait_for_selector("#update-prompt:not([hidden])", timeout=30000)
+        assert "Content version 1.0." in page.inner_text("footer"), "nothing changes until the patient chooses"
+        page.click('#update-prompt [data-action="reload"]')
+        page.wait_for_function("() => document.querySelector('footer').innerText.includes('Content version 1.1.')",
+                               timeout=20000)
+        new_caches = page.evaluate("() => caches.keys()")
+        assert not set(old_caches) & set(new_caches), "old caches are gone"
+        cached = page.evaluate("""async () => { const [name] = await caches.keys();
+            const cache = await caches.open(name); return (await cache.keys()).map(r => new URL(r.url).pathname); }""")
+        assets = page.evaluate("() => [...document.querySelectorAll('link[href^=\"/static/\"], script[src]')]"
+                               ".map(e => e.getAttribute('href') || e.getAttribute('src'))")
+        assert assets and all(asset in cached for asset in assets), "every file of the page is of one version"
+        context.close()
+
+
+def test_every_language_is_installable(browser, tmp_path, live_server, language):
+    # A persistent profile: Chromium reports an incognito context as not installable.
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    page = context.new_page()
+    saved_offline(page, f"{live_server.url}/{language.url_tag}/")
+    cdp = context.new_cdp_session(page)
+    assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+    manifest = json.loads(cdp.send("Page.getAppManifest")["data"])
+    assert manifest["lang"] == language.tag and manifest["dir"] == language.direction
+    assert manifest["scope"].endswith(f"/{language.url_tag}/") and manifest["display"] == "standalone"
+    context.close()
