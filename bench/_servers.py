@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -14,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.load.submit_load import production_server  # noqa: E402  (one way to start the server)
 
 
 def free_port() -> int:
@@ -35,20 +35,9 @@ def wait_for(url: str, timeout: float = 20) -> None:
 
 @contextmanager
 def gunicorn(**settings: str):
-    """`gunicorn app:app` exactly as the README runs it, with KINFO_* settings from keyword arguments."""
-    port = free_port()
-    env = {**os.environ, "KINFO_ENV": "production", "KINFO_SECRET_KEY": secrets.token_urlsafe(48),
-           "KINFO_BIND": f"127.0.0.1:{port}", "KINFO_INSTANCE_PATH": tempfile.mkdtemp(prefix="kinfo-bench-"),
-           "KINFO_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
-    env.update({f"KINFO_{name}": value for name, value in settings.items()})
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:app"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/en/")
+    """`gunicorn app:app` exactly as the README runs it; yields its base URL."""
+    with production_server(**settings) as (port, _instance, _env):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @contextmanager

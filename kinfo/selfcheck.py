@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, Response, current_app, jsonify, make_response, render_template, request, session
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
@@ -187,8 +188,9 @@ def submit_json(lang: Language) -> Response:
     if not is_idempotency_key(form.idempotency_key.data):
         return _json_error(422, _l("Something was wrong with that request"))
     if not valid:
-        errors = [{"field": name, "message": str(message)} for name, messages in form.errors.items()
-                  for message in messages]
+        errors = [{"field": name, "message": gettext("%(question)s – %(problem)s", question=str(form[name].label.text),
+                                                     problem=str(message))}
+                  for name, messages in form.errors.items() for message in messages]
         return _json_error(422, _l("The clinic could not accept these answers."), errors)
     answers = form.answers()
     items = outcome(answers, questions(), current_app.config["SELF_CHECK_BP_THRESHOLD"])

@@ -55,7 +55,8 @@ def public_page_urls(app) -> list[tuple[str, str]]:
         from flask import url_for
 
         for rule in app.url_map.iter_rules():
-            is_page = "lang" in rule.arguments and "GET" in rule.methods and len(rule.arguments) == 1
+            is_page = ("lang" in rule.arguments and "GET" in rule.methods and len(rule.arguments) == 1
+                       and not rule.rule.endswith((".json", ".webmanifest")))  # data, not pages
             if is_page and not rule.endpoint.startswith("languages."):  # the menu's redirects are not pages
                 for language in LANGUAGES:
                     urls.append((rule.endpoint, url_for(rule.endpoint, lang=language)))

@@ -19,7 +19,7 @@ def test_the_form_renders_in_every_language_with_every_question(client, language
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
-    assert f'<html lang="{language.tag}" dir="{language.direction}">' in page
+    assert f'<html lang="{language.tag}" dir="{language.direction}"' in page
     for name in ("adult", "pregnant", "bp_treated", "bp_systolic", "self_harm", "notes", "consent"):
         assert f'name="{name}"' in page
     consent = re.search(r'<input type="checkbox" id="consent" name="consent" value="y"[^>]*>', page).group(0)

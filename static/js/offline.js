@@ -102,7 +102,8 @@
       item.querySelectorAll(".on-phone, .save-language").forEach(function (old) { old.remove(); });
       if (saved.indexOf(link.dataset.tag) !== -1) {
         var badge = template.content.querySelector(".on-phone").cloneNode(true);
-        badge.textContent = " (" + badge.dataset.text + ")";
+        badge.textContent = badge.dataset.text;
+        item.appendChild(document.createTextNode(" "));
         item.appendChild(badge);
       } else {
         var button = template.content.querySelector(".save-language").cloneNode(true);
@@ -118,7 +119,9 @@
   function showUsage() {
     if (!navigator.storage || !navigator.storage.estimate) return;
     navigator.storage.estimate().then(function (estimate) {
-      var size = new Intl.NumberFormat(root.lang, { style: "unit", unit: "megabyte", maximumFractionDigits: 1 })
+      // Long unit names read better than abbreviations; digits as on the rest of the site.
+      var size = new Intl.NumberFormat(root.lang, { style: "unit", unit: "megabyte", unitDisplay: "long",
+                                                   maximumFractionDigits: 1, numberingSystem: "latn" })
         .format((estimate.usage || 0) / 1e6);
       show("usage", true).querySelector('[data-slot="size"]').textContent = size;
     });
@@ -138,7 +141,10 @@
   }
 
   function save(which) {
-    show("saving", true); show("save-failed", false);
+    var here = which === tag;  // the panel speaks about this page's language; the menu shows the others
+    if (here) { show("saving", true); show("save-failed", false); }
+    var button = document.querySelector('.language-menu a[data-tag="' + which + '"] ~ .save-language');
+    if (button) button.disabled = true;
     return ask({ type: "save", tag: which }).then(function (result) {
       show("saving", false);
       if (!result.ok) show("save-failed", true);

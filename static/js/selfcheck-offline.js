@@ -94,9 +94,13 @@
     var reference = holder.querySelector('[data-slot="reference"]');
     if (reference) reference.textContent = entry.reference;
     var errors = holder.querySelector('[data-slot="errors"]');
-    if (errors) (entry.errors || []).forEach(function (error) {
-      var item = document.createElement("li"); item.textContent = error.message; errors.appendChild(item);
-    });
+    if (errors) {
+      var reasons = (entry.errors || []).map(function (error) { return error.message; });
+      if (!reasons.length && entry.error) reasons.push(entry.error);  // e.g. already sent with other answers
+      reasons.forEach(function (reason) {
+        var item = document.createElement("li"); item.textContent = reason; errors.appendChild(item);
+      });
+    }
     var sendNow = holder.querySelector('[data-action="send-now"]');
     if (sendNow) sendNow.addEventListener("click", function () { window.kinfoQueue.send(); });
     var after = result.querySelector(".crisis-result:last-of-type");

@@ -51,12 +51,19 @@ def _free_port() -> int:
 
 
 @contextmanager
-def production_server(workers: int = 4):
-    """`gunicorn app:app` (the README's production command) with its own instance folder and SQLite file."""
+def production_server(workers: int | None = None, **settings: str):
+    """`gunicorn app:app` (the README's production command) with its own instance folder and SQLite file.
+
+    ``workers`` overrides gunicorn.conf.py's default; keyword arguments are KINFO_* settings.
+    """
     port, instance = _free_port(), tempfile.mkdtemp(prefix="kinfo-load-")
     env = {**os.environ, "KINFO_ENV": "production", "KINFO_SECRET_KEY": secrets.token_urlsafe(48),
-           "KINFO_BIND": f"127.0.0.1:{port}", "KINFO_WORKERS": str(workers), "KINFO_INSTANCE_PATH": instance,
-           "KINFO_SESSION_COOKIE_SECURE": "false"}  # plain http on loopback in this test only
+           "KINFO_BIND": f"127.0.0.1:{port}", "KINFO_INSTANCE_PATH": instance,
+           "KINFO_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           "KINFO_SESSION_COOKIE_SECURE": "false"}  # plain http on loopback only
+    if workers is not None:
+        env["KINFO_WORKERS"] = str(workers)
+    env.update({f"KINFO_{name}": value for name, value in settings.items()})
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:app"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
