@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from . import submissions
 from .forms import build_form_class, is_idempotency_key
 from .i18n import Language, current_language
-from .questions import ANSWER_LABELS, QUESTIONS, Level, active_questions, outcome, validate_switched_off
+from .questions import ANSWER_LABELS, Level, active_questions, outcome, validate_switched_off
 
 bp = Blueprint("selfcheck", __name__)
 
@@ -50,6 +50,14 @@ def private(response: Response) -> Response:
 def urgency_of(items) -> str:
     """The plain summary staff filter by: the highest level flagged, or none."""
     return items[0].flag.level.name.lower() if items else "none"
+
+
+def store_consented(form, answers: dict, items: list, lang: Language) -> str:
+    """Store a consented, valid self-check once; the same for the page and for a phone's replay."""
+    contact = {key: value for key in ("name", "phone") if (value := (form[key].data or "").strip())}
+    return submissions.store(idempotency_key=form.idempotency_key.data, answers=answers,
+                             outcome_codes=[item.code for item in items], urgency=urgency_of(items),
+                             language=lang.tag, contact=contact or None)
 
 
 def render_form(form, status: int = 200, form_errors: list | None = None):
@@ -103,12 +111,8 @@ def submit(lang: Language) -> Response:
     items = outcome(answers, questions(), current_app.config["SELF_CHECK_BP_THRESHOLD"])
     reference = None
     if form.consent.data:
-        contact = {key: value for key in ("name", "phone") if (value := (form[key].data or "").strip())}
         try:
-            reference = submissions.store(
-                idempotency_key=form.idempotency_key.data, answers=answers,
-                outcome_codes=[item.code for item in items], urgency=urgency_of(items),
-                language=lang.tag, contact=contact or None)
+            reference = store_consented(form, answers, items, lang)
         except submissions.DifferentAnswersForKey:
             return render_form(form, 409, [("", CONFLICT_MESSAGE)])
     html = render_template("selfcheck/result.html", items=items, answers=answers, questions=questions(),
@@ -194,11 +198,8 @@ def submit_json(lang: Language) -> Response:
         return _json_error(422, _l("The clinic could not accept these answers."), errors)
     answers = form.answers()
     items = outcome(answers, questions(), current_app.config["SELF_CHECK_BP_THRESHOLD"])
-    contact = {key: value for key in ("name", "phone") if (value := (form[key].data or "").strip())}
     try:
-        reference = submissions.store(
-            idempotency_key=form.idempotency_key.data, answers=answers, outcome_codes=[item.code for item in items],
-            urgency=urgency_of(items), language=lang.tag, contact=contact or None)
+        reference = store_consented(form, answers, items, lang)
     except submissions.DifferentAnswersForKey:
         return _json_error(409, CONFLICT_MESSAGE)
     return private(make_response(jsonify({"reference": reference}), 200))
@@ -218,5 +219,3 @@ def init_app(app) -> None:
     app.extensions["kinfo_selfcheck_form"] = build_form_class(asked, app.config["CLINIC_NAME"])
     app.register_blueprint(bp)
 
-
-__all__ = ["QUESTIONS", "bp", "init_app"]
