@@ -183,3 +183,20 @@ def test_answers_never_appear_in_a_cookie_url_or_log_line(app, client, caplog):
         assert "secret-note" not in json.dumps(session) and "Zed" not in json.dumps(session)
     assert "secret-note" not in caplog.text and "Zed Q" not in caplog.text
     assert "secret-note" not in response.headers.get("Location", "")
+
+
+def test_a_clinic_can_leave_out_questions_that_are_not_from_the_article(make_app):
+    app = make_app(SELF_CHECK_OFF=["liver", "bladder"], SELF_CHECK_BP_THRESHOLD=[130, 80])
+    client = app.test_client()
+    page = client.get("/en/self-check").get_data(as_text=True)
+    assert 'name="liver"' not in page and 'name="bladder"' not in page and 'name="pregnant"' in page
+    response = submit(client, answers(liver=None, bladder=None, bp_systolic="135"))
+    assert response.status_code == 200
+    assert "Talk with your care team about your blood pressure" in response.get_data(as_text=True)
+
+
+def test_an_article_question_cannot_be_switched_off(make_app):
+    from kinfo.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="article"):
+        make_app(SELF_CHECK_OFF=["pregnant"])
