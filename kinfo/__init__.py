@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         db,
         encryption,
         errors,
+        fragments,
         handout,
         i18n,
         languages,
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.add_extension("jinja2.ext.i18n")
     i18n.init_app(app)
+    fragments.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     content.init_app(app)

@@ -175,7 +175,9 @@ def test_an_update_is_offered_and_never_mixes_versions(browser, tmp_path, monkey
         saved_offline(page, "/en/")
         old_caches = page.evaluate("() => caches.keys()")
         monkeypatch.setattr(content, "CONTENT_VERSION", "1.1")
+        # What a deploy would do: forget every rendered page, page part and bundle of the old version.
         app.extensions["kinfo_page_cache"].pages.clear()
+        app.extensions["kinfo_fragments"].clear()
         app.extensions.pop("kinfo_bundles")
         page.reload()
         page.wait_for_selector("#update-prompt:not([hidden])", timeout=30000)
