@@ -258,9 +258,21 @@ def applies(question: Question, answers: dict[str, str]) -> bool:
 class OutcomeItem:
     """One flagged answer in an outcome."""
 
-    code: str  # "<question id>:<answer>" or "bp_reading"
+    code: str  # "<question id>:<answer>", or BP_READING_CODE
     question: Question
     flag: Flag
+
+
+BP_READING_CODE = "bp_reading:high"
+
+
+def flag_for_code(code: str) -> Flag | None:
+    """The flag behind a stored outcome code (``pregnant:yes``, ``bp_reading:high``), for the staff view."""
+    if code == BP_READING_CODE:
+        return BP_FLAG
+    question_id, _, answer = code.partition(":")
+    question = QUESTION_BY_ID.get(question_id)
+    return question.flags.get(answer) if question else None
 
 
 def outcome(answers: dict[str, object], questions: tuple[Question, ...],
@@ -278,5 +290,5 @@ def outcome(answers: dict[str, object], questions: tuple[Question, ...],
     high = (isinstance(systolic, int) and systolic >= threshold[0]) or (
         isinstance(diastolic, int) and diastolic >= threshold[1])
     if high and not any(item.flag is BP_FLAG for item in items):
-        items.append(OutcomeItem("bp_reading:high", QUESTION_BY_ID["bp_systolic"], BP_FLAG))
+        items.append(OutcomeItem(BP_READING_CODE, QUESTION_BY_ID["bp_systolic"], BP_FLAG))
     return sorted(items, key=lambda item: -item.flag.level)

@@ -32,7 +32,7 @@ from . import accounts, audit, db, exports
 from .encryption import decrypt_json
 from .i18n import BY_URL_TAG, LANGUAGES
 from .models import Submission
-from .questions import ANSWER_LABELS, QUESTION_BY_ID, QUESTIONS, Level
+from .questions import ANSWER_LABELS, QUESTIONS, Level, flag_for_code
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 OPEN_ENDPOINTS = {"staff.login"}  # everything else under /staff needs a signed-in account
@@ -207,14 +207,7 @@ def visible_text(text: str) -> Markup:
 def detail(reference: str):
     """Every answer in the staff member's language, from the stored codes."""
     row = _one(reference)
-    items = []
-    for code in row["outcome"]:
-        question_id, _, answer = code.partition(":")
-        question = QUESTION_BY_ID["bp_systolic" if question_id == "bp_reading" else question_id]
-        flag = question.flags.get(answer) or (QUESTION_BY_ID["bp_treated"].flags["no"]
-                                              if question_id == "bp_reading" else None)
-        if flag is not None:
-            items.append(flag)
+    items = [flag for flag in map(flag_for_code, row["outcome"]) if flag is not None]
     items.sort(key=lambda flag: -flag.level)
     audit.record(current_user.email, "view", reference)
     return render_template("staff/detail.html", row=row, questions=QUESTIONS, answer_labels=ANSWER_LABELS,

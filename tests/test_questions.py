@@ -113,3 +113,14 @@ def test_the_table_is_complete_and_every_answer_has_a_label():
         assert question.source in ("article", "apa", "practice")
         if question.kind == "choice":
             assert question.why and question.section, f"{question.id} needs a 'why we ask' line and a section"
+
+
+def test_stored_outcome_codes_lead_back_to_their_flags():
+    from kinfo.questions import BP_FLAG, flag_for_code
+
+    assert flag_for_code("bp_reading:high") is BP_FLAG
+    assert flag_for_code("self_harm:plan").emergency_first
+    assert flag_for_code("pregnant:yes").level is Level.DISCUSS
+    assert flag_for_code("pregnant:no") is None and flag_for_code("nonsense") is None
+    for item in outcome({**CALM_ANSWERS, "pregnant": "yes", "bp_systolic": 180}, QUESTIONS, THRESHOLD):
+        assert flag_for_code(item.code) is item.flag
