@@ -52,6 +52,17 @@ def urgency_of(items) -> str:
     return items[0].flag.level.name.lower() if items else "none"
 
 
+def labels() -> dict:
+    """The question and answer labels as plain strings in the current language, worked out once per
+    language: the result page lists every answer, and resolving each lazy string per request is costly."""
+    cache = current_app.extensions.setdefault("kinfo_labels", {})
+    tag = current_language().tag
+    if tag not in cache:
+        cache[tag] = {"questions": {q.id: str(q.label) for q in questions()},
+                      "answers": {code: str(label) for code, label in ANSWER_LABELS.items()}}
+    return cache[tag]
+
+
 def store_consented(form, answers: dict, items: list, lang: Language) -> str:
     """Store a consented, valid self-check once; the same for the page and for a phone's replay."""
     contact = {key: value for key in ("name", "phone") if (value := (form[key].data or "").strip())}
@@ -116,7 +127,7 @@ def submit(lang: Language) -> Response:
         except submissions.DifferentAnswersForKey:
             return render_form(form, 409, [("", CONFLICT_MESSAGE)])
     html = render_template("selfcheck/result.html", items=items, answers=answers, questions=questions(),
-                           reference=reference, Level=Level, form=form, answer_labels=ANSWER_LABELS)
+                           reference=reference, Level=Level, form=form, labels=labels())
     return private(make_response(html))
 
 
