@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,13 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.load.submit_load import production_server  # noqa: E402  (one way to start the server)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.load.submit_load import free_port, production_server  # noqa: E402  (one way to start the server)
 
 
 def wait_for(url: str, timeout: float = 20) -> None:

@@ -44,7 +44,7 @@ class LoadResult:
             self.statuses[status] = self.statuses.get(status, 0) + 1
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -56,7 +56,7 @@ def production_server(workers: int | None = None, **settings: str):
 
     ``workers`` overrides gunicorn.conf.py's default; keyword arguments are KINFO_* settings.
     """
-    port, instance = _free_port(), tempfile.mkdtemp(prefix="kinfo-load-")
+    port, instance = free_port(), tempfile.mkdtemp(prefix="kinfo-load-")
     env = {**os.environ, "KINFO_ENV": "production", "KINFO_SECRET_KEY": secrets.token_urlsafe(48),
            "KINFO_BIND": f"127.0.0.1:{port}", "KINFO_INSTANCE_PATH": instance,
            "KINFO_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
