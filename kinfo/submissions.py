@@ -31,8 +31,12 @@ def new_reference() -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
+SUBMISSIONS = Submission.__table__  # the plain table: no ORM bookkeeping on the write path
+
+
 def _insert(dialect: str):
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Submission)
+    """INSERT … ON CONFLICT DO NOTHING, values bound at execution so the compiled statement is reused."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SUBMISSIONS).on_conflict_do_nothing()
 
 
 def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urgency: str, language: str,
@@ -59,10 +63,10 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
             "contact": encrypt_json(contact) if contact else None,
         }
         with db.engine().begin() as connection:  # Core, not the ORM: one statement each way, nothing to track
-            connection.execute(_insert(dialect).values(**values).on_conflict_do_nothing())
+            connection.execute(_insert(dialect), values)
             row = connection.execute(
-                select(Submission.reference, Submission.answers_digest)
-                .where(Submission.idempotency_key == idempotency_key)
+                select(SUBMISSIONS.c.reference, SUBMISSIONS.c.answers_digest)
+                .where(SUBMISSIONS.c.idempotency_key == idempotency_key)
             ).one_or_none()
         if row is None:
             continue  # the reference code collided with another submission's: draw a new one
