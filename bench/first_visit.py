@@ -18,9 +18,8 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
 from kinfo.i18n import LANGUAGES  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 TARGET_BYTES, TARGET_REQUESTS = 25 * 1024, 6
 
 
@@ -42,7 +41,7 @@ def first_visit(browser, url: str) -> tuple[int, list[tuple[str, int]]]:
 
 def main() -> int:
     with gunicorn() as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         print(f"{'language':<10}{'bytes':>8}{'requests':>10}  what")
         worst = (0, 0)
         for language in LANGUAGES:

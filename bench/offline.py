@@ -19,9 +19,8 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
 from kinfo.i18n import LANGUAGES  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 RUNS = 9
 TIMING = """() => { const nav = performance.getEntriesByType('navigation')[0];
   const paint = performance.getEntriesByName('first-contentful-paint')[0];
@@ -40,7 +39,7 @@ def bundle_size(base: str, tag: str) -> tuple[int, int]:
 
 def main() -> int:
     with gunicorn() as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         print(f"{'language':<10}{'bundle KB':>10}{'gzip KB':>9}{'FCP ms':>8}{'DCL ms':>8}"
               f"  (offline reload, median of {RUNS})")
         worst = [0.0, 0.0]

@@ -156,12 +156,13 @@ def rules_data() -> dict:
                 "reason": str(value.reason) if value.reason else None, "emergency_first": value.emergency_first}
 
     article = url_for("article.page", lang=current_language())
+    names = labels()
     return {
         "threshold": list(current_app.config["SELF_CHECK_BP_THRESHOLD"]),
         "bp_flag": flag(BP_FLAG),
         "questions": [{
-            "id": q.id, "kind": q.kind, "label": str(q.label), "required": q.required,
-            "answers": [{"code": code, "label": str(ANSWER_LABELS[code])} for code in q.answers],
+            "id": q.id, "kind": q.kind, "label": names["questions"][q.id], "required": q.required,
+            "answers": [{"code": code, "label": names["answers"][code]} for code in q.answers],
             "follows": list(q.follows) if q.follows else None,
             "flags": {answer: flag(value) for answer, value in q.flags.items()},
             "read_more": ({"href": f"{article}#{q.section}", "text": str(_l(

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
 
 from . import accounts, audit, db, exports
@@ -40,7 +40,7 @@ URGENCIES = ("crisis", "discuss", "info", "none")
 URGENCY_LABELS = {"crisis": _l("Urgent: crisis help shown"), "discuss": _l("Topics to discuss"),
                   "info": _l("Information only"), "none": _l("Nothing flagged")}
 SAFE_NEXT = re.compile(r"^/staff(/[A-Za-z0-9_.\-/]*)?$")
-PAGE_SIZE = 50
+LIST_LIMIT = 200  # newest shown on the page; exports carry every match
 
 login_manager = LoginManager()
 login_manager.session_protection = None  # sessions are server-side rows (kinfo.accounts), ended there
@@ -76,6 +76,13 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+def refuse_anonymous():
+    """No session: data gets 401, pages a redirect to the sign-in page."""
+    if wants_json():
+        return jsonify({"error": "authentication required"}), 401
+    return redirect(url_for("staff.login", next=request.path))
+
+
 @bp.before_request
 def _lock_by_default():
     if current_user.is_authenticated:
@@ -83,9 +90,7 @@ def _lock_by_default():
         return None
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    if wants_json():
-        return jsonify({"error": "authentication required"}), 401
-    return redirect(url_for("staff.login", next=request.path))
+    return refuse_anonymous()
 
 
 @bp.after_request
@@ -146,8 +151,8 @@ def _parse_day(value: str | None) -> date | None:
         return None
 
 
-def _filtered_rows(with_content: bool) -> tuple[list[dict], dict]:
-    """Submissions matching the request's filters (from, to, urgency), newest first."""
+def _filtered_query():
+    """The query for the request's filters (from, to, urgency), newest first, and the filters as read."""
     day_from, day_to = _parse_day(request.args.get("from")), _parse_day(request.args.get("to"))
     urgency = request.args.get("urgency")
     query = select(Submission).order_by(Submission.created_at.desc(), Submission.id.desc())
@@ -157,11 +162,18 @@ def _filtered_rows(with_content: bool) -> tuple[list[dict], dict]:
         query = query.where(Submission.created_at < datetime.combine(day_to + timedelta(days=1), time.min, UTC))
     if urgency in URGENCIES:
         query = query.where(Submission.urgency == urgency)
-    with db.session() as db_session:
-        rows = [_row(s, with_content) for s in db_session.scalars(query)]
     filters = {"from": day_from.isoformat() if day_from else "", "to": day_to.isoformat() if day_to else "",
                "urgency": urgency if urgency in URGENCIES else ""}
-    return rows, filters
+    return query, filters
+
+
+def _filtered_rows(with_content: bool, limit: int | None = None) -> tuple[list[dict], dict, int]:
+    """Submissions matching the request's filters, newest first (at most ``limit``), and how many match."""
+    query, filters = _filtered_query()
+    with db.session() as db_session:
+        total = db_session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        rows = [_row(s, with_content) for s in db_session.scalars(query.limit(limit))]
+    return rows, filters, total
 
 
 def _row(submission: Submission, with_content: bool) -> dict:
@@ -186,10 +198,10 @@ def _one(reference: str) -> dict:
 @bp.get("/")
 def submissions():
     """Consented self-checks, newest first; crisis ones marked urgent; filter by date and outcome."""
-    rows, filters = _filtered_rows(with_content=False)
+    rows, filters, total = _filtered_rows(with_content=False, limit=LIST_LIMIT)
     audit.record(current_user.email, "list", json.dumps(filters, sort_keys=True))
-    return render_template("staff/list.html", rows=rows[:PAGE_SIZE * 4], filters=filters, urgencies=URGENCIES,
-                           urgency_labels=URGENCY_LABELS, total=len(rows))
+    return render_template("staff/list.html", rows=rows, filters=filters, urgencies=URGENCIES,
+                           urgency_labels=URGENCY_LABELS, total=total)
 
 
 def visible_text(text: str) -> Markup:
@@ -217,7 +229,7 @@ def detail(reference: str):
 
 @bp.get("/export.csv")
 def export_csv():
-    rows, filters = _filtered_rows(with_content=True)
+    rows, filters, _total = _filtered_rows(with_content=True)
     audit.record(current_user.email, "export", "csv " + json.dumps(filters, sort_keys=True))
     response = make_response(exports.to_csv(rows))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -240,7 +252,7 @@ def fhir_response(reference: str):
 
 @bp.get("/fhir/Bundle")
 def fhir_bundle():
-    rows, filters = _filtered_rows(with_content=True)
+    rows, filters, _total = _filtered_rows(with_content=True)
     audit.record(current_user.email, "export", "fhir " + json.dumps(filters, sort_keys=True))
     return _fhir(exports.bundle(rows))
 
@@ -256,12 +268,7 @@ def questionnaire():
 
 def init_app(app) -> None:
     login_manager.init_app(app)
-
-    @login_manager.unauthorized_handler
-    def _unauthorized():
-        if wants_json():
-            return jsonify({"error": "authentication required"}), 401
-        return redirect(url_for("staff.login", next=request.path))
+    login_manager.unauthorized_handler(refuse_anonymous)
 
     app.register_blueprint(bp)
     app.register_blueprint(public_fhir)

@@ -79,3 +79,10 @@ def english_left_in(page_html: str, tag: str) -> list[str]:
     """English sentences still showing on a page that should be entirely in language ``tag``."""
     text = visible_text(page_html, skip_foreign_for=tag)
     return [run for run in english_runs() if run in text]
+
+
+def sample_url(rule) -> str:
+    """A URL for a route, with a sample value for each argument."""
+    values = {name: ("en" if name == "lang" else "ABCD-EFGH" if name == "reference" else "x")
+              for name in rule.arguments}
+    return rule.build(values)[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kinfo.security import SECURITY_HEADERS
 
-from .pages import public_page_urls
+from .pages import public_page_urls, sample_url
 
 EXPECTED_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; manifest-src 'self'; "
@@ -15,10 +15,7 @@ EXPECTED_CSP = (
 def every_url(app) -> list[str]:
     """One URL for every route of the app (every language for the pages), plus errors and redirects."""
     urls = [url for _endpoint, url in public_page_urls(app)]
-    for rule in app.url_map.iter_rules():
-        values = {name: ("en" if name == "lang" else "ABCD-EFGH" if name == "reference" else "x")
-                  for name in rule.arguments}
-        urls.append(rule.build(values)[1])
+    urls += [sample_url(rule) for rule in app.url_map.iter_rules()]
     urls += ["/", "/language/es", "/nowhere", "/xx/", "/zh-Hans/", "/es/self-check/new"]
     with app.test_request_context():
         from kinfo.assets import asset_url

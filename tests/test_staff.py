@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from kinfo import accounts, submissions
 from kinfo.models import AuditEvent, StaffUser
 
-from .pages import visible_text
+from .pages import sample_url, visible_text
 from .selfcheck_helpers import answers, new_key, submit
 from .staff_helpers import PASSWORD, make_account, page_token, sign_in
 
@@ -24,12 +24,6 @@ PUBLIC_ENDPOINTS = {
 }
 
 
-def _sample_url(rule) -> str:
-    values = {name: ("en" if name == "lang" else "ABCD-EFGH" if name == "reference" else "x")
-              for name in rule.arguments}
-    return rule.build(values)[1]
-
-
 def test_every_route_is_classified(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint not in PUBLIC_ENDPOINTS:
@@ -41,7 +35,7 @@ def test_every_staff_route_refuses_anyone_not_signed_in(app, client):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
-        url = _sample_url(rule)
+        url = sample_url(rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)
             if "/fhir/" in url or url.endswith(".csv"):
