@@ -9,11 +9,10 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, HiddenField, RadioField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
-from .questions import ANSWER_LABELS, Question, applies
+from .questions import Question, applies
 
 NAME_MAX, PHONE_MAX = 100, 30
 # Bidi overrides and isolates can disguise text for whoever reads it later; patients never need to type them.
@@ -93,6 +92,16 @@ def _phone_check(form, field):
         raise ValidationError(_l("Enter a phone number using digits, spaces and + ( ) - only."))
 
 
+class AnswerField(Field):
+    """One answer code from the question table, shown as radio buttons the form template draws itself.
+
+    WTForms' RadioField would rebuild its list of choices on every request only for the template to ignore
+    it; the table already holds the choices and ``KnownAnswer`` checks them."""
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] if valuelist else None
+
+
 class SelfCheckForm(FlaskForm):
     """Base class; ``build_form_class`` adds one field per question."""
 
@@ -132,10 +141,8 @@ def build_form_class(questions: tuple[Question, ...], clinic_name: str) -> type[
     attributes: dict[str, Field] = {"questions": questions}
     for question in questions:
         if question.kind == "choice":
-            attributes[question.id] = RadioField(
+            attributes[question.id] = AnswerField(
                 question.label,
-                choices=[SelectChoice(code, ANSWER_LABELS[code]) for code in question.answers],
-                validate_choice=False,  # its message is built-in English; KnownAnswer says it our way
                 validators=[AnswerRequired(_l("Choose an answer to this question.")),
                             KnownAnswer(question.answers, _l("Choose one of the answers shown."))],
             )

@@ -7,12 +7,14 @@ commands, start-up checks and tests all read it; adding a language starts here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from flask import current_app, g, request
-from flask_babel import Babel
+from flask_babel import Babel, Domain
+from flask_babel import _get_current_context as _babel_state
 from werkzeug.routing import BaseConverter
 
 from .config import TRANSLATIONS_DIR
@@ -129,6 +131,29 @@ def _select_locale() -> str:
     return current_language().babel_locale
 
 
+class _RequestDomain(Domain):
+    """Flask-Babel's message domain, with the catalog looked up once per request instead of once per string.
+
+    It is kept on Flask-Babel's per-request state as ``babel_translations``, the attribute
+    ``force_locale`` and ``refresh`` reset, so a handout's forced language still gets its own catalog.
+    """
+
+    def get_translations(self):
+        state = _babel_state()
+        translations = getattr(state, "babel_translations", None) if state is not None else None
+        if translations is None:
+            translations = super().get_translations()
+            if state is not None:
+                state.babel_translations = translations
+        return translations
+
+
+class _Babel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return _RequestDomain(domain=self.domain)
+
+
 def check_catalogs() -> list[str]:
     """Problems with the registry against the compiled catalogs on disk (an empty list when all is well)."""
     problems = []
@@ -160,7 +185,7 @@ def init_app(app) -> None:
                     {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "60"})
 
     app.url_map.converters["lang"] = LanguageConverter
-    Babel(app, locale_selector=_select_locale)
+    _Babel(app, locale_selector=_select_locale)
 
     @app.url_value_preprocessor
     def _language_from_url(_endpoint, values):

@@ -63,6 +63,14 @@ def labels() -> dict:
     return cache[tag]
 
 
+def answer_rows(answers: dict) -> list[tuple[str, object, bool]]:
+    """(question, answer, typed by the patient?) for each answered question, in table order and the page's
+    language, for the "Your answers" list."""
+    names = labels()
+    return [(names["questions"][q.id], names["answers"][answers[q.id]] if q.kind == "choice" else answers[q.id],
+             q.kind != "choice") for q in questions() if q.id in answers]
+
+
 def store_consented(form, answers: dict, items: list, lang: Language) -> str:
     """Store a consented, valid self-check once; the same for the page and for a phone's replay."""
     contact = {key: value for key in ("name", "phone") if (value := (form[key].data or "").strip())}
@@ -91,7 +99,10 @@ def form_page(lang: Language) -> Response:
 
 @bp.post("/<lang:lang>/self-check/new")
 def start_again(lang: Language) -> Response:
-    """Forget the previous form's key so the next answers count as a new self-check."""
+    """Forget the previous form's key so the next answers count as a new self-check.
+
+    It takes no CSRF token: it changes nothing but this browser's next key, a result page left open for
+    hours must still be able to start again, and the session cookie is SameSite=Lax anyway."""
     session.pop(KEY_IN_SESSION, None)
     return form_page(lang)
 
@@ -126,8 +137,9 @@ def submit(lang: Language) -> Response:
             reference = store_consented(form, answers, items, lang)
         except submissions.DifferentAnswersForKey:
             return render_form(form, 409, [("", CONFLICT_MESSAGE)])
-    html = render_template("selfcheck/result.html", items=items, answers=answers, questions=questions(),
-                           reference=reference, Level=Level, form=form, labels=labels())
+    html = render_template("selfcheck/result.html", reference=reference, answer_rows=answer_rows(answers),
+                           **{level.name.lower(): [item for item in items if item.flag.level == level]
+                              for level in Level})
     return private(make_response(html))
 
 

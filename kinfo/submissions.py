@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import db
@@ -34,9 +35,14 @@ def new_reference() -> str:
 SUBMISSIONS = Submission.__table__  # the plain table: no ORM bookkeeping on the write path
 
 
-def _insert(dialect: str):
-    """INSERT … ON CONFLICT DO NOTHING, values bound at execution so the compiled statement is reused."""
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SUBMISSIONS).on_conflict_do_nothing()
+@cache
+def _statements(dialect: str):
+    """INSERT … ON CONFLICT DO NOTHING and the look-up by key, built once per dialect with every value bound
+    at execution: building a statement per request costs more than running it."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SUBMISSIONS).on_conflict_do_nothing()
+    by_key = (select(SUBMISSIONS.c.reference, SUBMISSIONS.c.answers_digest)
+              .where(SUBMISSIONS.c.idempotency_key == bindparam("key")))
+    return insert, by_key
 
 
 def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urgency: str, language: str,
@@ -48,7 +54,8 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
     ``INSERT … ON CONFLICT DO NOTHING`` and then a look-up by key, so concurrent writers cannot race.
     """
     digest = answers_digest({"answers": answers, "contact": contact})
-    dialect = db.engine().dialect.name
+    engine = db.engine()
+    insert, by_key = _statements(engine.dialect.name)
     for _attempt in range(8):
         values = {
             "idempotency_key": idempotency_key,
@@ -62,12 +69,9 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
             "outcome": encrypt_json(outcome_codes),
             "contact": encrypt_json(contact) if contact else None,
         }
-        with db.engine().begin() as connection:  # Core, not the ORM: one statement each way, nothing to track
-            connection.execute(_insert(dialect), values)
-            row = connection.execute(
-                select(SUBMISSIONS.c.reference, SUBMISSIONS.c.answers_digest)
-                .where(SUBMISSIONS.c.idempotency_key == idempotency_key)
-            ).one_or_none()
+        with engine.begin() as connection:  # Core, not the ORM: one statement each way, nothing to track
+            connection.execute(insert, values)
+            row = connection.execute(by_key, {"key": idempotency_key}).one_or_none()
         if row is None:
             continue  # the reference code collided with another submission's: draw a new one
         if not secrets.compare_digest(row.answers_digest, digest):

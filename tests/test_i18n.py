@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from flask_babel import force_locale, gettext
+
 from kinfo.i18n import BY_URL_TAG, LANGUAGES, match_tag
 
 
@@ -79,3 +81,16 @@ def test_tags_match_with_likely_subtags():
     assert match_tag("es-419") is BY_URL_TAG["es"]
     assert match_tag("zh-Hant") is None
     assert match_tag("ar-SA") is BY_URL_TAG["ar"]
+
+
+def test_a_forced_language_gets_its_own_catalog_and_the_page_language_comes_back(app):
+    """The catalog is looked up once per request; a handout's forced language must still switch it."""
+    with app.test_request_context("/es/"):
+        app.preprocess_request()
+        assert gettext("Sources") == "Fuentes"
+        with force_locale("vi"):
+            assert gettext("Sources") == "Nguồn tham khảo"
+            with force_locale("ar"):
+                assert gettext("Sources") == "المصادر"
+            assert gettext("Sources") == "Nguồn tham khảo"
+        assert gettext("Sources") == "Fuentes"
