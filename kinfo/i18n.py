@@ -185,7 +185,19 @@ def init_app(app) -> None:
                     {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "60"})
 
     app.url_map.converters["lang"] = LanguageConverter
-    _Babel(app, locale_selector=_select_locale)
+    babel = _Babel(app, locale_selector=_select_locale)
+    with app.app_context():
+        domain = babel.domain_instance
+    # Templates ask the one domain for its per-request catalog directly (Flask-Babel's own callables look
+    # the domain up again for every string).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: domain.get_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: domain.get_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: domain.get_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: domain.get_translations().unpgettext(
+            context, singular, plural, n),
+        newstyle=True,
+    )
 
     @app.url_value_preprocessor
     def _language_from_url(_endpoint, values):

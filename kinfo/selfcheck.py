@@ -111,7 +111,8 @@ def start_again(lang: Language) -> Response:
 def submit(lang: Language) -> Response:
     """Check the answers, show the outcome, and store them only if the patient consented."""
     form = form_class()()
-    repeated = [name for name in request.form if len(request.form.getlist(name)) > 1]
+    sent = request.form
+    repeated = [name for name in sent if len(sent.getlist(name)) > 1]
     valid = form.validate()
     form_errors = []
     csrf = getattr(form, "csrf_token", None)

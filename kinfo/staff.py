@@ -266,8 +266,14 @@ def questionnaire():
     return _fhir(exports.questionnaire())
 
 
+@bp.context_processor
+def _staff_context() -> dict:
+    """Who is signed in, for staff pages only: public pages never look up a staff user."""
+    return {"current_user": current_user}
+
+
 def init_app(app) -> None:
-    login_manager.init_app(app)
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.unauthorized_handler(refuse_anonymous)
 
     app.register_blueprint(bp)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from flask_babel import force_locale, gettext
 
 from kinfo.i18n import BY_URL_TAG, LANGUAGES, match_tag
