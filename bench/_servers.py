@@ -29,7 +29,7 @@ def wait_for(url: str, timeout: float = 20) -> None:
 @contextmanager
 def gunicorn(**settings: str):
     """`gunicorn app:app` exactly as the README runs it; yields its base URL."""
-    with production_server(**settings) as (port, _instance, _env):
+    with production_server(**settings) as (port, _instance, _env, _pid):
         yield f"http://127.0.0.1:{port}"
 
 

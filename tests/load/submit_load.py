@@ -21,6 +21,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERS = {
@@ -48,6 +49,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class Server(NamedTuple):
+    port: int
+    instance: Path
+    env: dict
+    pid: int  # gunicorn's master process; its workers are its children
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by a process and its children (gunicorn and its workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = 0
+    for process in (pid, *map(int, children)):
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -81,39 +99,92 @@ def production_server(workers: int | None = None, **settings: str):
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("gunicorn did not start: " + process.stderr.read(4000).decode(errors="replace"))
             time.sleep(0.2)
-        yield port, Path(instance), env
+        yield Server(port, Path(instance), env, process.pid)
     finally:
         process.terminate()
         process.wait(15)
         process.stderr.close()
 
 
-def _client(port: int, submissions: int, result: LoadResult) -> None:
+REFERENCE = re.compile(rb'class="reference"><bdi>([A-Z0-9]{4}-[A-Z0-9]{4})</bdi>')
+
+
+def _open_form(port: int) -> tuple[str, str]:
+    """A patient opens the form: (session cookie, CSRF token)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", "/en/self-check")
-    response = connection.getresponse()
-    page = response.read().decode()
-    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    try:
+        connection.request("GET", "/en/self-check")
+        response = connection.getresponse()
+        page = response.read().decode()
+        cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    finally:
+        connection.close()
+    return cookie, re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+class _KeepAlive:
+    """One patient's HTTP/1.1 connection, kept open between submissions.
+
+    Deliberately small (a raw socket and a buffered reader): the load generator shares the machine's two
+    cores with the server, and http.client's header parsing cost more CPU per request than we want to
+    take away from the server being measured."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.reader = self.sock.makefile("rb")
+
+    def post(self, path: str, headers: bytes, body: bytes) -> tuple[int, bytes]:
+        self.sock.sendall(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sContent-Length: %d\r\n\r\n%s"
+                          % (path.encode(), self.port, headers, len(body), body))
+        status_line = self.reader.readline()
+        if not status_line:
+            raise ConnectionError("the server closed the connection")
+        status = int(status_line.split(b" ", 2)[1])
+        length, close = None, False
+        while (line := self.reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"connection" and value.strip().lower() == b"close":
+                close = True
+        if length is None:
+            raise ConnectionError("a response without Content-Length")
+        page = self.reader.read(length)
+        if close:
+            self.close()
+        return status, page
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
+        self.sock = None
+
+
+def _client(port: int, submissions: int, result: LoadResult) -> None:
+    cookie, token = _open_form(port)
+    headers = f"Content-Type: application/x-www-form-urlencoded\r\nCookie: {cookie}\r\n".encode()
+    answers = urllib.parse.urlencode({**ANSWERS, "csrf_token": token, "consent": "y"}).encode()
+    connection = _KeepAlive(port)
     for _ in range(submissions):
-        body = urllib.parse.urlencode({**ANSWERS, "csrf_token": token, "idempotency_key": str(uuid.uuid4()),
-                                       "consent": "y"})
+        body = b"%s&idempotency_key=%s" % (answers, str(uuid.uuid4()).encode())
         try:
-            connection.request("POST", "/en/self-check", body=body, headers={
-                "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
-            response = connection.getresponse()
-            page = response.read().decode()
-        except OSError as error:
+            if connection.sock is None:
+                connection = _KeepAlive(port)
+            status, page = connection.post("/en/self-check", headers, body)
+        except (OSError, ValueError) as error:
             result.failures.append(repr(error))
-            connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            if connection.sock is not None:
+                connection.close()
             continue
-        result.count(response.status)
-        match = re.search(r'class="reference"><bdi>([A-Z0-9]{4}-[A-Z0-9]{4})</bdi>', page)
-        if response.status == 200 and match:
+        result.count(status)
+        match = REFERENCE.search(page)
+        if status == 200 and match:
             with result.lock:
-                result.acknowledged.add(match.group(1))
-    connection.close()
+                result.acknowledged.add(match.group(1).decode())
+    if connection.sock is not None:
+        connection.close()
 
 
 def run_load(port: int, clients: int = 8, per_client: int = 200) -> LoadResult:

@@ -7,7 +7,7 @@ from .submit_load import production_server, run_load, stored_references
 
 
 def test_concurrent_submissions_are_all_stored_exactly_once():
-    with production_server(workers=4) as (port, instance, _env):
+    with production_server(workers=4) as (port, instance, _env, _pid):
         result = run_load(port, clients=8, per_client=200)
         stored = stored_references(instance)
     print(f"{sum(result.statuses.values())} submissions in {result.seconds:.1f} s "

@@ -35,7 +35,7 @@ def attempt(port: int, password: str) -> int:
 
 
 def test_the_login_limit_holds_across_all_workers():
-    with production_server(workers=4) as (port, _instance, env):
+    with production_server(workers=4) as (port, _instance, env, _pid):
         created = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "staff", "create",
                                   "lead@clinic.example"], cwd=ROOT, env=env, input=f"{PASSWORD}\n{PASSWORD}\n",
                                  capture_output=True, text=True, timeout=60)
