@@ -6,8 +6,8 @@ import secrets
 from datetime import UTC, datetime
 from functools import cache
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from . import db
 from .encryption import answers_digest, encrypt_json
@@ -36,13 +36,17 @@ SUBMISSIONS = Submission.__table__  # the plain table: no ORM bookkeeping on the
 
 
 @cache
-def _statements(dialect: str):
-    """INSERT … ON CONFLICT DO NOTHING and the look-up by key, built once per dialect with every value bound
-    at execution: building a statement per request costs more than running it."""
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SUBMISSIONS).on_conflict_do_nothing()
-    by_key = (select(SUBMISSIONS.c.reference, SUBMISSIONS.c.answers_digest)
-              .where(SUBMISSIONS.c.idempotency_key == bindparam("key")))
-    return insert, by_key
+def _upsert(dialect: str):
+    """One statement, built once per dialect with every value bound at execution: insert the submission, or,
+    if its idempotency key is already stored, touch nothing and return that row's reference and digest.
+
+    (``DO UPDATE`` sets the key to itself only so that ``RETURNING`` gives the existing row; ``DO NOTHING``
+    would return no row and need a second statement inside the write lock.)"""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SUBMISSIONS)
+    return insert.on_conflict_do_update(
+        index_elements=[SUBMISSIONS.c.idempotency_key],
+        set_={"idempotency_key": insert.excluded.idempotency_key},
+    ).returning(SUBMISSIONS.c.reference, SUBMISSIONS.c.answers_digest)
 
 
 def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urgency: str, language: str,
@@ -50,31 +54,36 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
     """Store a submission once and return its reference code.
 
     The same key with the same answers returns the first reference (a replay, a refresh, a double tap);
-    the same key with other answers raises ``DifferentAnswersForKey``. The insert never reads first: it is
-    ``INSERT … ON CONFLICT DO NOTHING`` and then a look-up by key, so concurrent writers cannot race.
+    the same key with other answers raises ``DifferentAnswersForKey``. Nothing is read first: the one
+    ``INSERT … ON CONFLICT (idempotency_key)`` statement decides, so concurrent writers cannot race.
     """
     digest = answers_digest({"answers": answers, "contact": contact})
     engine = db.engine()
-    insert, by_key = _statements(engine.dialect.name)
-    for _attempt in range(8):
-        values = {
-            "idempotency_key": idempotency_key,
-            "reference": new_reference(),
-            "created_at": datetime.now(UTC),
-            "language": language,
-            "consent_version": CONSENT_VERSION,
-            "urgency": urgency,
-            "answers_digest": digest,
-            "answers": encrypt_json(answers),
-            "outcome": encrypt_json(outcome_codes),
-            "contact": encrypt_json(contact) if contact else None,
-        }
-        with engine.begin() as connection:  # Core, not the ORM: one statement each way, nothing to track
-            connection.execute(insert, values)
-            row = connection.execute(by_key, {"key": idempotency_key}).one_or_none()
-        if row is None:
-            continue  # the reference code collided with another submission's: draw a new one
+    upsert = _upsert(engine.dialect.name)
+    values = {
+        "idempotency_key": idempotency_key,
+        "created_at": datetime.now(UTC),
+        "language": language,
+        "consent_version": CONSENT_VERSION,
+        "urgency": urgency,
+        "answers_digest": digest,
+        "answers": encrypt_json(answers),
+        "outcome": encrypt_json(outcome_codes),
+        "contact": encrypt_json(contact) if contact else None,
+    }
+    attempts = 8
+    while True:
+        values["reference"] = new_reference()
+        try:
+            with engine.begin() as connection:  # Core, not the ORM: nothing to track
+                row = connection.execute(upsert, values).one()
+        except IntegrityError:
+            # The only other unique column is the reference: it collided with another submission's, so
+            # draw a new one. Anything else (a bug) is raised as it is once the attempts are used up.
+            attempts -= 1
+            if not attempts:
+                raise
+            continue
         if not secrets.compare_digest(row.answers_digest, digest):
             raise DifferentAnswersForKey(row.reference)
         return row.reference
-    raise RuntimeError("could not draw a free reference code")  # 8 collisions in a row: not a real case

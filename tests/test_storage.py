@@ -9,7 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, select, text
 
-from kinfo import create_app
+from kinfo import create_app, submissions
 from kinfo.config import ConfigurationError
 from kinfo.encryption import decrypt_json, rotate
 from kinfo.models import Submission
@@ -68,6 +68,16 @@ def test_a_consented_submission_is_stored_once_with_codes_language_and_consent_v
         assert "pregnant:yes" in decrypt_json(row.outcome) and "bp_reading:high" in decrypt_json(row.outcome)
     columns = {column.name for column in Submission.__table__.columns}
     assert not columns & {"ip", "ip_address", "user_agent", "remote_addr"}
+
+
+def test_a_reference_code_already_taken_is_drawn_again_on_every_backend(backend_app, monkeypatch):
+    draws = iter(["ACDE-FGHJ", "ACDE-FGHJ", "ACDE-FGHJ", "KMNP-QRTU"])
+    monkeypatch.setattr(submissions, "new_reference", lambda: next(draws))
+    client = backend_app.test_client()
+    first = reference_in(submit(client, answers(), consent=True, key=new_key()).get_data(as_text=True))
+    second = reference_in(submit(client, answers(), consent=True, key=new_key()).get_data(as_text=True))
+    assert (first, second) == ("ACDE-FGHJ", "KMNP-QRTU")
+    assert sorted(row.reference for row in stored(backend_app)) == ["ACDE-FGHJ", "KMNP-QRTU"]
 
 
 def test_same_key_other_answers_is_refused_on_every_backend(backend_app):
