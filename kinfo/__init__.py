@@ -63,7 +63,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     pwa.init_app(app)
     staff.init_app(app)
     # Every POST is CSRF-checked; the self-check and the login page check their own token so that a stale
-    # one re-renders the page with the person's input kept instead of a bare error.
+    # one re-renders the page with the person's input kept instead of a bare error. Two self-check posts
+    # carry none, each for its stated reason: "start again" (selfcheck.start_again) and a phone's JSON
+    # replay (selfcheck.submit_json).
     csrf = CSRFProtect(app)
     csrf.exempt(selfcheck.bp)
     csrf.exempt(staff.login)
