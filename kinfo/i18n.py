@@ -12,9 +12,8 @@ from typing import Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from flask import current_app, g, request
-from flask_babel import Babel, Domain
-from flask_babel import _get_current_context as _babel_state
+from flask import current_app, g, has_app_context, request
+from flask_babel import Babel, Domain, get_locale
 from werkzeug.routing import BaseConverter
 
 from .config import TRANSLATIONS_DIR
@@ -134,17 +133,20 @@ def _select_locale() -> str:
 class _RequestDomain(Domain):
     """Flask-Babel's message domain, with the catalog looked up once per request instead of once per string.
 
-    It is kept on Flask-Babel's per-request state as ``babel_translations``, the attribute
-    ``force_locale`` and ``refresh`` reset, so a handout's forced language still gets its own catalog.
+    The catalog is kept on ``g`` together with the locale it belongs to, and reused only while
+    Flask-Babel's ``get_locale()`` still returns that same locale: a handout's ``force_locale`` column,
+    or a ``refresh()``, gets its own catalog.
     """
 
     def get_translations(self):
-        state = _babel_state()
-        translations = getattr(state, "babel_translations", None) if state is not None else None
-        if translations is None:
-            translations = super().get_translations()
-            if state is not None:
-                state.babel_translations = translations
+        if not has_app_context():
+            return super().get_translations()
+        locale = get_locale()
+        cached = g.get("_kinfo_catalog")
+        if cached is not None and cached[0] is locale:
+            return cached[1]
+        translations = super().get_translations()
+        g._kinfo_catalog = (locale, translations)
         return translations
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel.support import Translations
 
+from kinfo.config import TRANSLATIONS_DIR
 from kinfo.i18n import LANGUAGES
 
 from .pages import english_left_in
@@ -25,14 +27,40 @@ def test_a_handout_in_every_language_has_clinic_crisis_help_review_date_and_a_qr
         assert english_left_in(page, language.tag) == []
 
 
+def _title_in(language) -> str:
+    """The handout's title as the language's compiled catalog has it."""
+    catalog = Translations.load(TRANSLATIONS_DIR, [language.babel_locale])
+    return catalog.gettext("Ketamine infusion therapy: a guide for patients")
+
+
+def _columns(page: str) -> list[str]:
+    """Each ``handout-column`` element of a page, from its opening tag to its own closing ``</div>``."""
+    columns = []
+    for start in (match.start() for match in re.finditer(r'<div class="handout-column" ', page)):
+        depth = 0
+        for tag in re.finditer(r"<(/?)div\b", page[start:]):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                columns.append(page[start:start + tag.end()])
+                break
+    return columns
+
+
 @pytest.mark.parametrize("first", LANGUAGES, ids=[lang.tag for lang in LANGUAGES])
 def test_any_pair_of_languages_makes_a_bilingual_handout(client, first):
     for second in LANGUAGES:
         if second == first:
             continue
         page = client.get(f"/{first.url_tag}/handout?with={second.url_tag}").get_data(as_text=True)
-        for language in (first, second):
-            assert f'<div class="handout-column" lang="{language.tag}" dir="{language.direction}">' in page
+        columns = _columns(page)
+        assert len(columns) == 2
+        for language, html in zip((first, second), columns, strict=True):
+            assert html.startswith(f'<div class="handout-column" lang="{language.tag}" dir="{language.direction}">')
+            other = second if language == first else first
+            assert _title_in(language) in html and _title_in(other) not in html, \
+                f"the {language.tag} column is in its own language, not in {other.tag}"
+            if language.tag != "en":
+                assert english_left_in(html, language.tag) == []
         assert len(set(re.findall(r'\sid="([^"]+)"', page))) == len(re.findall(r'\sid="([^"]+)"', page)), \
             "no duplicate ids"
 
