@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, datetime
 from functools import cache
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -36,17 +37,26 @@ SUBMISSIONS = Submission.__table__  # the plain table: no ORM bookkeeping on the
 
 
 @cache
-def _upsert(dialect: str):
-    """One statement, built once per dialect with every value bound at execution: insert the submission, or,
-    if its idempotency key is already stored, touch nothing and return that row's reference and digest.
+def _statements(dialect: str):
+    """The two statements of the write path, built once per dialect with every value bound at execution.
 
-    (``DO UPDATE`` sets the key to itself only so that ``RETURNING`` gives the existing row; ``DO NOTHING``
-    would return no row and need a second statement inside the write lock.)"""
+    The insert adds the submission unless its idempotency key is already stored, and then returns no row:
+    a replay changes nothing in the database (no new row version, no UPDATE permission needed). Only then
+    does the select fetch the stored row's reference and digest, inside the same transaction."""
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SUBMISSIONS)
-    return insert.on_conflict_do_update(
-        index_elements=[SUBMISSIONS.c.idempotency_key],
-        set_={"idempotency_key": insert.excluded.idempotency_key},
-    ).returning(SUBMISSIONS.c.reference, SUBMISSIONS.c.answers_digest)
+    insert_new = insert.on_conflict_do_nothing(index_elements=[SUBMISSIONS.c.idempotency_key]).returning(
+        SUBMISSIONS.c.reference, SUBMISSIONS.c.answers_digest)
+    stored_for_key = select(SUBMISSIONS.c.reference, SUBMISSIONS.c.answers_digest).where(
+        SUBMISSIONS.c.idempotency_key == bindparam("idempotency_key"))
+    return insert_new, stored_for_key
+
+
+def _reference_taken(error: IntegrityError) -> bool:
+    """Whether an insert failed only because its freshly drawn reference code belongs to another row."""
+    diagnostics = getattr(error.orig, "diag", None)
+    if diagnostics is not None:  # PostgreSQL names the constraint
+        return diagnostics.constraint_name == "submission_reference_key"
+    return "submission.reference" in str(error.orig)  # SQLite: "UNIQUE constraint failed: submission.reference"
 
 
 def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urgency: str, language: str,
@@ -54,12 +64,13 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
     """Store a submission once and return its reference code.
 
     The same key with the same answers returns the first reference (a replay, a refresh, a double tap);
-    the same key with other answers raises ``DifferentAnswersForKey``. Nothing is read first: the one
-    ``INSERT … ON CONFLICT (idempotency_key)`` statement decides, so concurrent writers cannot race.
+    the same key with other answers raises ``DifferentAnswersForKey``. Nothing is read first: the
+    ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING`` statement decides, so concurrent writers cannot
+    race.
     """
     digest = answers_digest({"answers": answers, "contact": contact})
     engine = db.engine()
-    upsert = _upsert(engine.dialect.name)
+    insert_new, stored_for_key = _statements(engine.dialect.name)
     values = {
         "idempotency_key": idempotency_key,
         "created_at": datetime.now(UTC),
@@ -71,19 +82,22 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
         "outcome": encrypt_json(outcome_codes),
         "contact": encrypt_json(contact) if contact else None,
     }
-    attempts = 8
-    while True:
+    for attempt in range(1, 9):
         values["reference"] = new_reference()
         try:
             with engine.begin() as connection:  # Core, not the ORM: nothing to track
-                row = connection.execute(upsert, values).one()
-        except IntegrityError:
-            # The only other unique column is the reference: it collided with another submission's, so
-            # draw a new one. Anything else (a bug) is raised as it is once the attempts are used up.
-            attempts -= 1
-            if not attempts:
+                row = connection.execute(insert_new, values).first()
+                if row is None:  # the key is stored already: this is a replay
+                    row = connection.execute(stored_for_key, {"idempotency_key": idempotency_key}).first()
+        except IntegrityError as error:
+            # A drawn reference code that another submission holds: draw again. Anything else is a bug,
+            # raised at once.
+            if not _reference_taken(error) or attempt == 8:
                 raise
+            continue
+        if row is None:  # the stored row was purged between the two statements: store this one afresh
             continue
         if not secrets.compare_digest(row.answers_digest, digest):
             raise DifferentAnswersForKey(row.reference)
         return row.reference
+    raise RuntimeError("the submission could be neither stored nor found")

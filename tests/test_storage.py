@@ -8,6 +8,7 @@ import uuid
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import IntegrityError
 
 from kinfo import create_app, submissions
 from kinfo.config import ConfigurationError
@@ -78,6 +79,40 @@ def test_a_reference_code_already_taken_is_drawn_again_on_every_backend(backend_
     second = reference_in(submit(client, answers(), consent=True, key=new_key()).get_data(as_text=True))
     assert (first, second) == ("ACDE-FGHJ", "KMNP-QRTU")
     assert sorted(row.reference for row in stored(backend_app)) == ["ACDE-FGHJ", "KMNP-QRTU"]
+
+
+NO_UPDATES = {
+    "sqlite": ["CREATE TRIGGER submissions_are_never_updated BEFORE UPDATE ON submission "
+               "BEGIN SELECT RAISE(ABORT, 'a replay updated a submission'); END"],
+    "postgresql": [
+        "CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'a replay updated a submission'; END $$",
+        "CREATE TRIGGER submissions_are_never_updated BEFORE UPDATE ON submission "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_update()",
+    ],
+}
+
+
+def test_a_replay_changes_no_stored_row_on_every_backend(backend_app):
+    engine = backend_app.extensions["kinfo_db"]
+    with engine.begin() as connection:
+        for statement in NO_UPDATES[engine.dialect.name]:
+            connection.execute(text(statement))
+    client = backend_app.test_client()
+    key = new_key()
+    first = reference_in(submit(client, answers(), consent=True, key=key).get_data(as_text=True))
+    assert reference_in(submit(client, answers(), consent=True, key=key).get_data(as_text=True)) == first
+    assert submit(client, answers(seizures="yes"), consent=True, key=key).status_code == 409
+    assert [row.reference for row in stored(backend_app)] == [first]
+
+
+def test_only_a_taken_reference_code_is_drawn_again_other_database_errors_are_raised(backend_app, monkeypatch):
+    draws = []
+    monkeypatch.setattr(submissions, "new_reference", lambda: draws.append(1) or "ACDE-FGHJ")
+    with backend_app.app_context(), pytest.raises(IntegrityError):
+        submissions.store(idempotency_key=new_key(), answers={}, outcome_codes=[], urgency="none",
+                          language=None, contact=None)  # language is NOT NULL
+    assert len(draws) == 1 and row_count(backend_app) == 0
 
 
 def test_same_key_other_answers_is_refused_on_every_backend(backend_app):
