@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Response, current_app, jsonify, make_response, render_template, request, session
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -89,6 +100,13 @@ def render_form(form, status: int = 200, form_errors: list | None = None):
     return private(make_response(html, status))
 
 
+def _from_this_site() -> bool:
+    """Whether a post without a CSRF token came from one of our own pages, as far as the browser says."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    return not request.origin or request.origin == request.host_url.rstrip("/")
+
+
 @bp.get("/<lang:lang>/self-check")
 def form_page(lang: Language) -> Response:
     """The empty form (or a fresh one after "start again")."""
@@ -101,8 +119,11 @@ def form_page(lang: Language) -> Response:
 def start_again(lang: Language) -> Response:
     """Forget the previous form's key so the next answers count as a new self-check.
 
-    It takes no CSRF token: it changes nothing but this browser's next key, a result page left open for
-    hours must still be able to start again, and the session cookie is SameSite=Lax anyway."""
+    It takes no CSRF token: it changes nothing but this browser's next key, and a result page left open
+    for hours must still be able to start again. A post from another site (which could make a replay count
+    as a new self-check) keeps the key and is only sent on to the form."""
+    if not _from_this_site():
+        return redirect(url_for(".form_page", lang=lang), 303)
     session.pop(KEY_IN_SESSION, None)
     return form_page(lang)
 
@@ -197,8 +218,7 @@ def submit_json(lang: Language) -> Response:
     (which a cross-site form cannot send without a CORS preflight we never allow) from our own origin.
     The same form class validates the answers, so the rules are the same as on the page.
     """
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none") or (
-            request.origin and request.origin != request.host_url.rstrip("/")):
+    if not _from_this_site():
         return _json_error(403, _l("This request did not come from this site."))
     if not request.is_json:
         return _json_error(415, _l("Send the answers as JSON."))

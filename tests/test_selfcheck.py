@@ -173,6 +173,14 @@ def test_the_form_reuses_its_key_until_the_patient_starts_again(client):
     assert fresh != first
 
 
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://elsewhere.example"}])
+def test_another_site_cannot_make_the_form_start_again(client, headers):
+    _, key = form_token(client)
+    response = client.post("/en/self-check/new", headers=headers)
+    assert response.status_code == 303 and response.headers["Location"] == "/en/self-check"
+    assert form_token(client)[1] == key
+
+
 def test_answers_never_appear_in_a_cookie_url_or_log_line(app, client, caplog):
     caplog.set_level(logging.DEBUG)
     response = submit(client, answers(pregnant="yes", notes="secret-note-123"), consent=True, name="Zed Q")
