@@ -16,7 +16,7 @@ keepalive = 5
 # showed up in profiles of every request (gunicorn's documentation recommends /dev/shm for this reason).
 # gunicorn makes the file itself with mkstemp (private, unique name), so a shared folder is safe here.
 SHARED_MEMORY = "/dev/shm"  # noqa: S108
-worker_tmp_dir = SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None
+worker_tmp_dir = SHARED_MEMORY if os.access(SHARED_MEMORY, os.W_OK | os.X_OK) else None  # else the system default
 accesslog = None  # no access log: paths are harmless, but a log is one more place data could leak
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("KINFO_FORWARDED_ALLOW_IPS", "127.0.0.1")
