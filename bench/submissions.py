@@ -42,27 +42,33 @@ def main() -> int:
         for number in range(1, args.rounds + 1):
             server_before, client_before = cpu_seconds(pid), own_cpu_seconds()
             result = run_load(port, clients=CLIENTS, per_client=PER_CLIENT)
-            total = sum(result.statuses.values())
-            rates.append(total / result.seconds)
-            server_cpu.append((cpu_seconds(pid) - server_before) / total * 1000)
-            client_cpu.append((own_cpu_seconds() - client_before) / total * 1000)
+            answered = result.statuses.get(200, 0)  # only a shown result page counts as a submission
+            requests = sum(result.statuses.values()) + len(result.failures)
+            rates.append(answered / result.seconds)
+            server_cpu.append((cpu_seconds(pid) - server_before) / max(requests, 1) * 1000)
+            client_cpu.append((own_cpu_seconds() - client_before) / max(requests, 1) * 1000)
             acknowledged |= result.acknowledged
             failures += result.failures
             for status, count in result.statuses.items():
                 statuses[status] = statuses.get(status, 0) + count
-            print(f"round {number}: {total} submissions in {result.seconds:.2f} s -> {rates[-1]:.0f}/s; "
-                  f"CPU per submission: server {server_cpu[-1]:.2f} ms, load generator {client_cpu[-1]:.2f} ms")
+            print(f"round {number}: {answered} of {requests} answered 200 in {result.seconds:.2f} s -> "
+                  f"{rates[-1]:.0f}/s; CPU per request: server {server_cpu[-1]:.2f} ms, "
+                  f"load generator {client_cpu[-1]:.2f} ms")
         stored = stored_references(instance) - warm
+    lost = len(acknowledged ^ stored)
+    server_errors = sum(count for status, count in statuses.items() if status >= 500)
+    clean = lost == 0 and server_errors == 0 and not failures
     median = statistics.median(rates)
     print(f"submissions/s over {args.rounds} rounds of {CLIENTS} x {PER_CLIENT}: median {median:.0f} "
-          f"(lowest {min(rates):.0f}, highest {max(rates):.0f}); target >= {TARGET_RATE}/s: "
-          f"{'met' if median >= TARGET_RATE else 'MISSED'}")
-    print(f"server CPU per submission: median {statistics.median(server_cpu):.2f} ms "
-          f"(2 cores to itself would allow about {2000 / statistics.median(server_cpu):.0f}/s)")
-    print(f"statuses: {statuses}; 5xx: {sum(n for s, n in statuses.items() if s >= 500)}; "
-          f"transport errors: {len(failures)}")
-    print(f"acknowledged {len(acknowledged)}, stored {len(stored)}, lost {len(acknowledged ^ stored)}")
-    return 0
+          f"(lowest {min(rates):.0f}, highest {max(rates):.0f}); at or above {TARGET_RATE}/s in "
+          f"{sum(rate >= TARGET_RATE for rate in rates)} of {args.rounds} rounds")
+    print(f"server CPU per submission: median {statistics.median(server_cpu):.2f} ms (upper bound with both "
+          f"cores to the server alone: about {2000 / statistics.median(server_cpu):.0f}/s)")
+    print(f"statuses: {statuses}; 5xx: {server_errors}; transport errors: {len(failures)}")
+    print(f"acknowledged {len(acknowledged)}, stored {len(stored)}, lost {lost}")
+    met = clean and median >= TARGET_RATE
+    print(f"target (median >= {TARGET_RATE}/s, 0 lost, 0 5xx, 0 transport errors): {'met' if met else 'MISSED'}")
+    return 0 if clean else 1  # a lost submission or a server error fails; a slow machine only reports
 
 
 if __name__ == "__main__":

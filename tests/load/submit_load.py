@@ -59,13 +59,17 @@ class Server(NamedTuple):
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time used so far by a process and its children (gunicorn and its workers)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    total = 0
-    for process in (pid, *map(int, children)):
-        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
-    return total / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time used so far by a process and its children (gunicorn and its workers),
+    including children that have already exited and been reaped (a restarted worker)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(value) for value in fields[11:15])  # utime, stime, then the reaped children's
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):  # exited since the listing: counted once reaped
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -152,6 +156,8 @@ class _KeepAlive:
         if length is None:
             raise ConnectionError("a response without Content-Length")
         page = self.reader.read(length)
+        if len(page) < length:
+            raise ConnectionError("the server closed the connection in the middle of a response")
         if close:
             self.close()
         return status, page
