@@ -101,10 +101,21 @@ def render_form(form, status: int = 200, form_errors: list | None = None):
 
 
 def _from_this_site() -> bool:
-    """Whether a post without a CSRF token came from one of our own pages, as far as the browser says."""
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-        return False
-    return not request.origin or request.origin == request.host_url.rstrip("/")
+    """Whether a post without a CSRF token came from one of our own pages.
+
+    A browser's ``Sec-Fetch-Site`` decides when it is sent (no page can set it). Only without it is the
+    ``Origin`` compared with our own address, which a proxy that is not trusted may have changed."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        if fetch_site in ("same-origin", "none") and request.origin and request.origin != _own_origin():
+            current_app.logger.warning("Origin %r is not this site's %r: is the proxy trusted (PROXY_COUNT)?",
+                                       request.origin, _own_origin())
+        return fetch_site in ("same-origin", "none")
+    return not request.origin or request.origin == _own_origin()
+
+
+def _own_origin() -> str:
+    return request.host_url.rstrip("/")
 
 
 @bp.get("/<lang:lang>/self-check")
