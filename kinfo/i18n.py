@@ -12,7 +12,7 @@ from typing import Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from flask import current_app, g, has_app_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.routing import BaseConverter
 
@@ -93,7 +93,11 @@ def match_tag(tag: str) -> Language | None:
 
 
 def negotiate() -> Language:
-    """Choose a language for a request with none in its URL: remembered choice, then Accept-Language."""
+    """Choose a language for a request with none in its URL: remembered choice, then Accept-Language.
+
+    Outside a request (a command rendering text) it is the source language."""
+    if not has_request_context():
+        return DEFAULT
     remembered = BY_URL_TAG.get(request.cookies.get(current_app.config["LANGUAGE_COOKIE"], ""))
     if remembered:
         return remembered

@@ -54,9 +54,10 @@ def _statements(dialect: str):
 def _reference_taken(error: IntegrityError) -> bool:
     """Whether an insert failed only because its freshly drawn reference code belongs to another row."""
     diagnostics = getattr(error.orig, "diag", None)
-    if diagnostics is not None:  # PostgreSQL names the constraint
+    if diagnostics is not None and diagnostics.constraint_name:  # psycopg names the constraint
         return diagnostics.constraint_name == "submission_reference_key"
-    return "submission.reference" in str(error.orig)  # SQLite: "UNIQUE constraint failed: submission.reference"
+    message = str(error.orig)  # SQLite names the column; other PostgreSQL drivers quote the constraint
+    return "UNIQUE constraint failed: submission.reference" in message or '"submission_reference_key"' in message
 
 
 def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urgency: str, language: str,

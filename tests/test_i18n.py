@@ -93,3 +93,11 @@ def test_a_forced_language_gets_its_own_catalog_and_the_page_language_comes_back
                 assert gettext("Sources") == "المصادر"
             assert gettext("Sources") == "Nguồn tham khảo"
         assert gettext("Sources") == "Fuentes"
+
+
+def test_text_made_outside_a_request_is_in_english_unless_a_language_is_forced(app):
+    with app.app_context():
+        assert gettext("Sources") == "Sources"
+        with force_locale("es"):
+            assert gettext("Sources") == "Fuentes"
+        assert gettext("Sources") == "Sources"
