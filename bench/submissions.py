@@ -36,28 +36,31 @@ def main() -> int:
 
     rates, server_cpu, client_cpu, statuses, failures = [], [], [], {}, []
     acknowledged: set[str] = set()
+    complete = True  # every request sent ended as a status or a recorded failure
     with production_server(workers=4) as (port, instance, _env, pid):
         run_load(port, clients=2, per_client=20)  # warm up every worker
         warm = stored_references(instance)
         for number in range(1, args.rounds + 1):
             server_before, client_before = cpu_seconds(pid), own_cpu_seconds()
             result = run_load(port, clients=CLIENTS, per_client=PER_CLIENT)
-            answered = result.statuses.get(200, 0)  # only a shown result page counts as a submission
+            # Only a result page with its reference code counts as a submission.
+            answered = len(result.acknowledged)
             requests = sum(result.statuses.values()) + len(result.failures)
+            complete = complete and requests == CLIENTS * PER_CLIENT
             rates.append(answered / result.seconds)
-            server_cpu.append((cpu_seconds(pid) - server_before) / max(requests, 1) * 1000)
-            client_cpu.append((own_cpu_seconds() - client_before) / max(requests, 1) * 1000)
+            server_cpu.append((cpu_seconds(pid) - server_before) / max(answered, 1) * 1000)
+            client_cpu.append((own_cpu_seconds() - client_before) / max(answered, 1) * 1000)
             acknowledged |= result.acknowledged
             failures += result.failures
             for status, count in result.statuses.items():
                 statuses[status] = statuses.get(status, 0) + count
-            print(f"round {number}: {answered} of {requests} answered 200 in {result.seconds:.2f} s -> "
-                  f"{rates[-1]:.0f}/s; CPU per request: server {server_cpu[-1]:.2f} ms, "
+            print(f"round {number}: {answered} of {requests} acknowledged in {result.seconds:.2f} s -> "
+                  f"{rates[-1]:.0f}/s; CPU per submission: server {server_cpu[-1]:.2f} ms, "
                   f"load generator {client_cpu[-1]:.2f} ms")
         stored = stored_references(instance) - warm
     lost = len(acknowledged ^ stored)
     server_errors = sum(count for status, count in statuses.items() if status >= 500)
-    clean = lost == 0 and server_errors == 0 and not failures
+    clean = complete and lost == 0 and server_errors == 0 and not failures
     median = statistics.median(rates)
     print(f"submissions/s over {args.rounds} rounds of {CLIENTS} x {PER_CLIENT}: median {median:.0f} "
           f"(lowest {min(rates):.0f}, highest {max(rates):.0f}); at or above {TARGET_RATE}/s in "
@@ -65,7 +68,8 @@ def main() -> int:
     print(f"server CPU per submission: median {statistics.median(server_cpu):.2f} ms (upper bound with both "
           f"cores to the server alone: about {2000 / statistics.median(server_cpu):.0f}/s)")
     print(f"statuses: {statuses}; 5xx: {server_errors}; transport errors: {len(failures)}")
-    print(f"acknowledged {len(acknowledged)}, stored {len(stored)}, lost {lost}")
+    print(f"acknowledged {len(acknowledged)}, stored {len(stored)}, lost {lost}"
+          f"{'' if complete else '; SOME REQUESTS ARE UNACCOUNTED FOR'}")
     met = clean and median >= TARGET_RATE
     print(f"target (median >= {TARGET_RATE}/s, 0 lost, 0 5xx, 0 transport errors): {'met' if met else 'MISSED'}")
     return 0 if clean else 1  # a lost submission or a server error fails; a slow machine only reports

@@ -58,18 +58,25 @@ class Server(NamedTuple):
     pid: int  # gunicorn's master process; its workers are its children
 
 
+def _stat_ticks(pid: int | str) -> list[int]:
+    """utime, stime, cutime, cstime of a process, in clock ticks."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return [int(value) for value in fields[11:15]]
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time used so far by a process and its children (gunicorn and its workers),
     including children that have already exited and been reaped (a restarted worker)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = sum(int(value) for value in fields[11:15])  # utime, stime, then the reaped children's
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        try:
-            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):  # exited since the listing: counted once reaped
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    while True:
+        master = _stat_ticks(pid)
+        ticks = sum(master)  # its own time, then the reaped children's
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            try:
+                ticks += sum(_stat_ticks(child)[:2])
+            except (FileNotFoundError, ProcessLookupError):  # exited since the listing
+                continue
+        if _stat_ticks(pid)[2:] == master[2:]:  # no child was reaped meanwhile: nothing counted twice or lost
+            return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -169,19 +176,27 @@ class _KeepAlive:
 
 
 def _client(port: int, submissions: int, result: LoadResult) -> None:
-    cookie, token = _open_form(port)
+    """One patient's phone: open the form once, then send ``submissions`` consented self-checks.
+
+    Every submission ends as a counted status or a recorded failure, so none can go missing from the
+    figures (a client that cannot even open the form records all of its submissions as failures)."""
+    try:
+        cookie, token = _open_form(port)
+    except Exception as error:  # any failure here is a result to report, not a crash
+        result.failures.extend([f"could not open the form: {error!r}"] * submissions)
+        return
     headers = f"Content-Type: application/x-www-form-urlencoded\r\nCookie: {cookie}\r\n".encode()
     answers = urllib.parse.urlencode({**ANSWERS, "csrf_token": token, "consent": "y"}).encode()
-    connection = _KeepAlive(port)
+    connection = None
     for _ in range(submissions):
         body = b"%s&idempotency_key=%s" % (answers, str(uuid.uuid4()).encode())
         try:
-            if connection.sock is None:
+            if connection is None or connection.sock is None:
                 connection = _KeepAlive(port)
             status, page = connection.post("/en/self-check", headers, body)
-        except (OSError, ValueError) as error:
+        except Exception as error:  # a broken or garbled response is a failure to count
             result.failures.append(repr(error))
-            if connection.sock is not None:
+            if connection is not None and connection.sock is not None:
                 connection.close()
             continue
         result.count(status)
@@ -189,7 +204,7 @@ def _client(port: int, submissions: int, result: LoadResult) -> None:
         if status == 200 and match:
             with result.lock:
                 result.acknowledged.add(match.group(1).decode())
-    if connection.sock is not None:
+    if connection is not None and connection.sock is not None:
         connection.close()
 
 
