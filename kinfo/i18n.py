@@ -12,7 +12,7 @@ from typing import Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from flask import current_app, g, has_app_context, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import Babel, Domain, get_locale
 from werkzeug.routing import BaseConverter
 
@@ -130,34 +130,41 @@ class LanguageConverter(BaseConverter):
         return value.url_tag if isinstance(value, Language) else str(value).lower()
 
 
-def _select_locale() -> str:
-    return current_language().babel_locale
+# Each language's Babel locale, parsed once: Flask-Babel parses whatever the selector returns, on every
+# request, unless it is already a Locale.
+_LOCALES: dict[Language, Locale] = {language: Locale.parse(language.babel_locale) for language in LANGUAGES}
 
 
-class _RequestDomain(Domain):
-    """Flask-Babel's message domain, with the catalog looked up once per request instead of once per string.
+def _select_locale() -> Locale:
+    return _LOCALES[current_language()]
 
-    The catalog is kept on ``g`` together with the locale it belongs to, and reused only while
-    Flask-Babel's ``get_locale()`` still returns that same locale: a handout's ``force_locale`` column,
-    or a ``refresh()``, gets its own catalog.
+
+class _CatalogPerLocale(Domain):
+    """Flask-Babel's message domain, with each locale's catalog found in one dictionary lookup.
+
+    Flask-Babel's own lookup builds a string key from the locale for every translated string (dozens on a
+    page). The locale still comes from Flask-Babel's ``get_locale()`` every time, so a handout's
+    ``force_locale`` column or a ``refresh()`` switches the catalog at once.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.catalogs: dict[Locale, object] = {}
+
     def get_translations(self):
-        if not has_app_context():
-            return super().get_translations()
         locale = get_locale()
-        cached = g.get("_kinfo_catalog")
-        if cached is not None and cached[0] is locale:
-            return cached[1]
-        translations = super().get_translations()
-        g._kinfo_catalog = (locale, translations)
-        return translations
+        if locale is None:  # outside an app context: Flask-Babel's own fallback
+            return super().get_translations()
+        catalog = self.catalogs.get(locale)
+        if catalog is None:
+            catalog = self.catalogs[locale] = super().get_translations()
+        return catalog
 
 
 class _Babel(Babel):
     @cached_property
     def domain_instance(self) -> Domain:
-        return _RequestDomain(domain=self.domain)
+        return _CatalogPerLocale(domain=self.domain)
 
 
 def check_catalogs() -> list[str]:
@@ -194,7 +201,7 @@ def init_app(app) -> None:
     babel = _Babel(app, locale_selector=_select_locale)
     with app.app_context():
         domain = babel.domain_instance
-    # Templates ask the one domain for its per-request catalog directly (Flask-Babel's own callables look
+    # Templates ask the one domain for the current catalog directly (Flask-Babel's own callables look
     # the domain up again for every string).
     app.jinja_env.install_gettext_callables(
         gettext=lambda string: domain.get_translations().ugettext(string),
