@@ -1,8 +1,10 @@
 """Page parts that are the same for every request in one language — the crisis box, the footer, the
-language menu — rendered once per language and reused, so dynamic pages (the self-check result above
-all) do not rebuild them on every request."""
+language menu, the page around a self-check's outcome — rendered once per language and reused, so dynamic
+pages (the self-check result above all) do not rebuild them on every request."""
 
 from __future__ import annotations
+
+import secrets
 
 from flask import current_app, render_template
 from markupsafe import Markup
@@ -18,6 +20,24 @@ def fragment(name: str, **context) -> Markup:
     if html is None:
         html = cache[key] = Markup(render_template(name, **context))  # noqa: S704 - our own autoescaped template
     return html
+
+
+def in_cached_frame(frame: str, content: str, **context) -> str:
+    """Template ``content`` rendered with ``context``, inside page template ``frame`` at its ``content``.
+
+    The frame (head, header, crisis box, footer and the page's fixed text) is rendered once per language
+    and reused, so nothing in it may depend on the request but its language.
+    """
+    key = ("frame", frame, current_language().tag)
+    cache = current_app.extensions["kinfo_fragments"]
+    parts = cache.get(key)
+    if parts is None:
+        marker = f"<!--{secrets.token_hex(16)}-->"  # unguessable, so no text on the page can match it
+        page = render_template(frame, content=Markup(marker))  # noqa: S704 - a constant comment
+        if page.count(marker) != 1:
+            raise RuntimeError(f"{frame} must show {{{{ content }}}} exactly once")
+        parts = cache[key] = tuple(page.split(marker))
+    return parts[0] + render_template(content, **context) + parts[1]
 
 
 def init_app(app) -> None:

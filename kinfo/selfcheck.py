@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from . import submissions
 from .forms import build_form_class, is_idempotency_key
+from .fragments import in_cached_frame
 from .i18n import Language, current_language
 from .questions import ANSWER_LABELS, Level, active_questions, outcome, validate_switched_off
 
@@ -170,7 +171,8 @@ def submit(lang: Language) -> Response:
             reference = store_consented(form, answers, items, lang)
         except submissions.DifferentAnswersForKey:
             return render_form(form, 409, [("", CONFLICT_MESSAGE)])
-    html = render_template("selfcheck/result.html", reference=reference, answer_rows=answer_rows(answers),
+    html = in_cached_frame("selfcheck/result.html", "selfcheck/_result.html", reference=reference,
+                           answer_rows=answer_rows(answers),
                            **{level.name.lower(): [item for item in items if item.flag.level == level]
                               for level in Level})
     return private(make_response(html))
