@@ -74,6 +74,19 @@ def test_every_outcome_renders_in_every_language(app, client, language):
         assert english_left_in(page, language.tag) == []
 
 
+def test_the_page_around_each_outcome_is_in_that_pages_language_whatever_was_shown_before(client):
+    """The frame of the result page is rendered once per language and reused: it must never leak."""
+    for language, start_again in (("en", "Start a new self-check"), ("ar", None), ("en", "Start a new self-check"),
+                                  ("es", None)):
+        page = submit(client, answers(), lang=language).get_data(as_text=True)
+        assert page.count("<html ") == 1 and page.count("</html>") == 1
+        assert f'<html lang="{language}" dir="{"rtl" if language == "ar" else "ltr"}"' in page
+        assert f'action="/{language}/self-check/new"' in page
+        assert (start_again in page) if start_again else ("Start a new self-check" not in page)
+        if language != "en":
+            assert english_left_in(page, language) == []
+
+
 EVERYTHING_FLAGGED = answers(
     adult="no", pregnant="yes", breastfeeding="yes", bp_high="yes", bp_treated="no", heart="yes",
     thyroid_overactive="yes", thyroid_treated="no", condition="other", antidepressants_tried="0", psychosis="yes",
