@@ -7,6 +7,7 @@ through ``KINFO_DATABASE_URL`` (PostgreSQL included).
 from __future__ import annotations
 
 import fcntl
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from flask import current_app
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import PROJECT_ROOT
@@ -22,9 +23,14 @@ from .config import PROJECT_ROOT
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
+# Execution option of a connection whose every statement commits on its own (see ``statements``).
+ONE_STATEMENT_TRANSACTIONS = "kinfo_one_statement_transactions"
+
+
 def _tune_sqlite(engine: Engine) -> None:
     """WAL for concurrent readers, a busy timeout, secure_delete so deleted rows leave the file, and
-    BEGIN IMMEDIATE so a writer takes the lock up front instead of failing half-way (see TOOLING.md)."""
+    BEGIN IMMEDIATE so a writer takes the lock up front instead of failing half-way (see TOOLING.md).
+    A connection from ``statements()`` issues no BEGIN: SQLite makes each statement its own transaction."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -37,7 +43,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not connection.get_execution_options().get(ONE_STATEMENT_TRANSACTIONS):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -71,6 +78,19 @@ def engine() -> Engine:
 
 
 @contextmanager
+def statements() -> Iterator[Connection]:
+    """A connection for writes that are one statement each, like ``INSERT … ON CONFLICT DO NOTHING``.
+
+    On SQLite every statement is a transaction of its own, so the write lock is held only while SQLite
+    runs the statement, never while Python prepares the next one: several workers writing at once wait
+    for each other far less. Elsewhere the statements are committed together when the block ends.
+    """
+    with current_app.extensions["kinfo_db_statements"].connect() as connection:
+        yield connection
+        connection.commit()
+
+
+@contextmanager
 def session() -> Session:
     """A session in one transaction: committed on success, rolled back on error."""
     with current_app.extensions["kinfo_sessionmaker"].begin() as db_session:
@@ -84,4 +104,6 @@ def init_app(app) -> None:
     db_engine = make_engine(url)
     upgrade(db_engine, Path(app.instance_path) / "migrate.lock")
     app.extensions["kinfo_db"] = db_engine
+    # The same engine and pool, its connections marked once for statements() rather than on every use.
+    app.extensions["kinfo_db_statements"] = db_engine.execution_options(**{ONE_STATEMENT_TRANSACTIONS: True})
     app.extensions["kinfo_sessionmaker"] = sessionmaker(db_engine, expire_on_commit=False)

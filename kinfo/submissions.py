@@ -14,8 +14,9 @@ from . import db
 from .encryption import answers_digest, encrypt_json
 from .models import Submission
 
-# No look-alikes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B. 23 symbols, 8 of them: about 78 billion codes.
+# No look-alikes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B. 24 symbols, 8 of them: about 110 billion codes.
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
+REFERENCE_LENGTH = 8
 CONSENT_VERSION = "1"
 
 
@@ -28,9 +29,16 @@ class DifferentAnswersForKey(Exception):
 
 
 def new_reference() -> str:
-    """A short code a patient can read out on the phone: ``ACDE-7K4P``."""
-    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"{code[:4]}-{code[4:]}"
+    """A short code a patient can read out on the phone: ``ACDE-7K4P``.
+
+    One uniformly drawn number, written in base 24 with the alphabet's symbols (one call to the system's
+    random source instead of one per symbol)."""
+    number = secrets.randbelow(len(REFERENCE_ALPHABET) ** REFERENCE_LENGTH)
+    symbols = []
+    for _ in range(REFERENCE_LENGTH):
+        number, digit = divmod(number, len(REFERENCE_ALPHABET))
+        symbols.append(REFERENCE_ALPHABET[digit])
+    return f"{''.join(symbols[:4])}-{''.join(symbols[4:])}"
 
 
 SUBMISSIONS = Submission.__table__  # the plain table: no ORM bookkeeping on the write path
@@ -42,7 +50,7 @@ def _statements(dialect: str):
 
     The insert adds the submission unless its idempotency key is already stored, and then returns no row:
     a replay changes nothing in the database (no new row version, no UPDATE permission needed). Only then
-    does the select fetch the stored row's reference and digest, inside the same transaction."""
+    does the select fetch the stored row's reference and digest."""
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SUBMISSIONS)
     insert_new = insert.on_conflict_do_nothing(index_elements=[SUBMISSIONS.c.idempotency_key]).returning(
         SUBMISSIONS.c.reference, SUBMISSIONS.c.answers_digest)
@@ -67,11 +75,10 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
     The same key with the same answers returns the first reference (a replay, a refresh, a double tap);
     the same key with other answers raises ``DifferentAnswersForKey``. Nothing is read first: the
     ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING`` statement decides, so concurrent writers cannot
-    race.
+    race; it needs no transaction around it.
     """
     digest = answers_digest({"answers": answers, "contact": contact})
-    engine = db.engine()
-    insert_new, stored_for_key = _statements(engine.dialect.name)
+    insert_new, stored_for_key = _statements(db.engine().dialect.name)
     values = {
         "idempotency_key": idempotency_key,
         "created_at": datetime.now(UTC),
@@ -86,7 +93,7 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
     for attempt in range(1, 9):
         values["reference"] = new_reference()
         try:
-            with engine.begin() as connection:  # Core, not the ORM: nothing to track
+            with db.statements() as connection:  # Core, not the ORM: nothing to track
                 row = connection.execute(insert_new, values).first()
                 if row is None:  # the key is stored already: this is a replay
                     row = connection.execute(stored_for_key, {"idempotency_key": idempotency_key}).first()
