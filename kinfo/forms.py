@@ -30,26 +30,17 @@ def has_forbidden_characters(text: str) -> bool:
     return False
 
 
-class AnswerRequired:
-    """A choice question must be answered (when it applies)."""
+class KnownAnswer:
+    """A choice question must be answered (when it applies), with one of the answer codes in the table."""
 
-    def __init__(self, message):
-        self.message = message
+    def __init__(self, codes):
+        self.codes = frozenset(codes)
 
     def __call__(self, form, field):
         if not field.data:
-            raise StopValidation(self.message)
-
-
-class KnownAnswer:
-    """Only the answer codes in the table are accepted."""
-
-    def __init__(self, codes, message):
-        self.codes, self.message = set(codes), message
-
-    def __call__(self, form, field):
-        if field.data and field.data not in self.codes:
-            raise StopValidation(self.message)
+            raise StopValidation(_l("Choose an answer to this question."))
+        if field.data not in self.codes:
+            raise StopValidation(_l("Choose one of the answers shown."))
 
 
 class WholeNumber:
@@ -141,11 +132,7 @@ def build_form_class(questions: tuple[Question, ...], clinic_name: str) -> type[
     attributes: dict[str, Field] = {"questions": questions}
     for question in questions:
         if question.kind == "choice":
-            attributes[question.id] = AnswerField(
-                question.label,
-                validators=[AnswerRequired(_l("Choose an answer to this question.")),
-                            KnownAnswer(question.answers, _l("Choose one of the answers shown."))],
-            )
+            attributes[question.id] = AnswerField(question.label, validators=[KnownAnswer(question.answers)])
         elif question.kind == "number":
             attributes[question.id] = StringField(question.label,
                                                   validators=[WholeNumber(question.minimum, question.maximum)])
