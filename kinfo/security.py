@@ -34,11 +34,17 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 
+_LOWER_NAMES = {name: name.lower() for name in SECURITY_HEADERS}
+
+
 def init_app(app) -> None:
-    """Add the security headers to every response, error pages and static files included."""
+    """Add the security headers to every response, error pages and static files included, except any a view
+    set itself."""
 
     @app.after_request
     def _add_security_headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        # One pass over the response's headers, not one per security header (this runs on every response).
+        present = {name.lower() for name in response.headers.keys()}
+        response.headers.extend([(name, value) for name, value in SECURITY_HEADERS.items()
+                                 if _LOWER_NAMES[name] not in present])
         return response
