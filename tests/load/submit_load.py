@@ -108,7 +108,9 @@ def production_server(workers: int | None = None, **settings: str):
             finally:
                 connection.close()
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("gunicorn did not start: " + process.stderr.read(4000).decode(errors="replace"))
+                process.terminate()  # reading a live server's stderr to its end would wait forever
+                log = process.communicate(timeout=15)[1]
+                raise RuntimeError("gunicorn did not start: " + log[-4000:].decode(errors="replace"))
             time.sleep(0.2)
         yield Server(port, Path(instance), env, process.pid)
     finally:
