@@ -1,17 +1,19 @@
 """Production server settings, read by `gunicorn app:app` from the project folder.
 
-Threads let each worker keep connections alive and overlap slow clients; pages themselves are answered
-from kinfo's in-process page cache, so a few workers go a long way on a small machine.
+Sync workers, gunicorn's own recommendation behind a buffering reverse proxy (the README asks for one, for
+TLS): kinfo's requests are all CPU work in Python — pages come from the in-process page cache, a self-check
+is validated, encrypted and written to SQLite — so one request at a time per process, with more processes
+than cores, keeps every core busy without threads queueing for one interpreter lock. Each connection is
+closed after its response, so the next request goes to whichever worker is free instead of waiting behind
+a busy one (measured on 2 cores: see bench/submissions.py and bench/load.py).
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("KINFO_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("KINFO_WORKERS", multiprocessing.cpu_count()))
-worker_class = "gthread"
-threads = int(os.environ.get("KINFO_THREADS", 4))
-keepalive = 5
+workers = int(os.environ.get("KINFO_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+worker_class = "sync"
 # Workers touch a heartbeat file on every loop; in RAM that costs nothing, on a container's overlay disk it
 # showed up in profiles of every request (gunicorn's documentation recommends /dev/shm for this reason).
 # gunicorn makes the file itself with mkstemp (private, unique name), so a shared folder is safe here.
