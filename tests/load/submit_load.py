@@ -9,12 +9,12 @@ import http.client
 import os
 import re
 import secrets
+import selectors
 import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import uuid
@@ -38,11 +38,9 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count(self, status: int) -> None:
-        with self.lock:
-            self.statuses[status] = self.statuses.get(status, 0) + 1
+        self.statuses[status] = self.statuses.get(status, 0) + 1
 
 
 def free_port() -> int:
@@ -135,90 +133,125 @@ def _open_form(port: int) -> tuple[str, str]:
     return cookie, re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
-class _KeepAlive:
-    """One patient's HTTP/1.1 connection, kept open between submissions.
+class _Patient:
+    """One patient's phone sending its consented self-checks one after another, as a small state machine
+    driven by ``run_load``'s event loop: send the request, read the response, then the next submission.
 
-    Deliberately small (a raw socket and a buffered reader): the load generator shares the machine's two
-    cores with the server, and http.client's header parsing cost more CPU per request than we want to
-    take away from the server being measured."""
+    One thread drives every patient. The load generator shares the machine's two cores with the server it
+    measures, and a thread per patient cost more CPU (and more switching away from the server) than the
+    submissions themselves needed."""
 
-    def __init__(self, port: int):
-        self.port = port
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.reader = self.sock.makefile("rb")
+    def __init__(self, port: int, cookie: str, token: str, submissions: int):
+        self.address = ("127.0.0.1", port)
+        self.head = (b"POST /en/self-check HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\nCookie: %s\r\n" % (port, cookie.encode()))
+        self.answers = urllib.parse.urlencode({**ANSWERS, "csrf_token": token, "consent": "y"}).encode()
+        self.left = submissions
+        self.sock: socket.socket | None = None
+        self.outgoing = b""
+        self.incoming = bytearray()
+        self.deadline = 0.0
 
-    def post(self, path: str, headers: bytes, body: bytes) -> tuple[int, bytes]:
-        self.sock.sendall(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sContent-Length: %d\r\n\r\n%s"
-                          % (path.encode(), self.port, headers, len(body), body))
-        status_line = self.reader.readline()
-        if not status_line:
-            raise ConnectionError("the server closed the connection")
-        status = int(status_line.split(b" ", 2)[1])
-        length, close = None, False
-        while (line := self.reader.readline()) not in (b"\r\n", b"\n", b""):
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"connection" and value.strip().lower() == b"close":
-                close = True
+    def next_submission(self, selector: selectors.BaseSelector) -> None:
+        """Start the next submission (on the kept-alive connection if there is one), unless all are sent."""
+        if self.left <= 0:
+            return
+        body = b"%s&idempotency_key=%s" % (self.answers, str(uuid.uuid4()).encode())
+        self.outgoing = b"%sContent-Length: %d\r\n\r\n%s" % (self.head, len(body), body)
+        self.incoming.clear()
+        self.deadline = time.monotonic() + 30
+        if self.sock is None:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setblocking(False)
+            self.sock.connect_ex(self.address)  # completes (or fails) when the socket turns writable
+            selector.register(self.sock, selectors.EVENT_WRITE, self)
+        else:
+            selector.modify(self.sock, selectors.EVENT_WRITE, self)
+
+    def on_ready(self, selector: selectors.BaseSelector, result: LoadResult) -> None:
+        try:
+            if self.outgoing:
+                self._send(selector)
+            else:
+                self._receive(selector, result)
+        except Exception as error:  # refused, reset, cut short or garbled: a failed submission, counted
+            self.fail(selector, result, repr(error))
+
+    def _send(self, selector: selectors.BaseSelector) -> None:
+        error = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if error:
+            raise ConnectionError(os.strerror(error))
+        self.outgoing = self.outgoing[self.sock.send(self.outgoing):]
+        if not self.outgoing:
+            selector.modify(self.sock, selectors.EVENT_READ, self)
+
+    def _receive(self, selector: selectors.BaseSelector, result: LoadResult) -> None:
+        data = self.sock.recv(65536)
+        self.incoming += data
+        head_end = self.incoming.find(b"\r\n\r\n")
+        if head_end < 0:
+            if not data:
+                raise ConnectionError("the server closed the connection before a whole response")
+            return
+        head = bytes(self.incoming[:head_end]).lower()
+        length = re.search(rb"\r\ncontent-length: *(\d+)", head)
         if length is None:
             raise ConnectionError("a response without Content-Length")
-        page = self.reader.read(length)
-        if len(page) < length:
-            raise ConnectionError("the server closed the connection in the middle of a response")
-        if close:
-            self.close()
-        return status, page
-
-    def close(self) -> None:
-        self.reader.close()
-        self.sock.close()
-        self.sock = None
-
-
-def _client(port: int, submissions: int, result: LoadResult) -> None:
-    """One patient's phone: open the form once, then send ``submissions`` consented self-checks.
-
-    Every submission ends as a counted status or a recorded failure, so none can go missing from the
-    figures (a client that cannot even open the form records all of its submissions as failures)."""
-    try:
-        cookie, token = _open_form(port)
-    except Exception as error:  # any failure here is a result to report, not a crash
-        result.failures.extend([f"could not open the form: {error!r}"] * submissions)
-        return
-    headers = f"Content-Type: application/x-www-form-urlencoded\r\nCookie: {cookie}\r\n".encode()
-    answers = urllib.parse.urlencode({**ANSWERS, "csrf_token": token, "consent": "y"}).encode()
-    connection = None
-    for _ in range(submissions):
-        body = b"%s&idempotency_key=%s" % (answers, str(uuid.uuid4()).encode())
-        try:
-            if connection is None or connection.sock is None:
-                connection = _KeepAlive(port)
-            status, page = connection.post("/en/self-check", headers, body)
-        except Exception as error:  # a broken or garbled response is a failure to count
-            result.failures.append(repr(error))
-            if connection is not None and connection.sock is not None:
-                connection.close()
-            continue
+        body = self.incoming[head_end + 4:]
+        if len(body) < int(length.group(1)):
+            if not data:
+                raise ConnectionError("the server closed the connection in the middle of a response")
+            return
+        status = int(head.split(b" ", 2)[1])
         result.count(status)
-        match = REFERENCE.search(page)
+        match = REFERENCE.search(body)
         if status == 200 and match:
-            with result.lock:
-                result.acknowledged.add(match.group(1).decode())
-    if connection is not None and connection.sock is not None:
-        connection.close()
+            result.acknowledged.add(match.group(1).decode())
+        self.left -= 1
+        if self.left == 0 or not data or re.search(rb"\r\nconnection: *close", head):
+            self.close(selector)
+        self.next_submission(selector)
+
+    def fail(self, selector: selectors.BaseSelector, result: LoadResult, reason: str) -> None:
+        """Record the submission under way as failed, drop its connection and go on with the next."""
+        result.failures.append(reason)
+        self.left -= 1
+        self.close(selector)
+        self.next_submission(selector)
+
+    def close(self, selector: selectors.BaseSelector) -> None:
+        if self.sock is not None:
+            if self.sock in selector.get_map():
+                selector.unregister(self.sock)
+            self.sock.close()
+            self.sock = None
 
 
 def run_load(port: int, clients: int = 8, per_client: int = 200) -> LoadResult:
-    """``clients`` threads each sending ``per_client`` consented submissions as fast as they can."""
+    """``clients`` patients, each on its own connection, each sending ``per_client`` consented submissions
+    one after another as fast as the server answers; all of them at once.
+
+    Every submission ends as a counted status or a recorded failure, so none can go missing from the
+    figures (a patient who cannot even open the form records all of its submissions as failures)."""
     result = LoadResult()
-    threads = [threading.Thread(target=_client, args=(port, per_client, result)) for _ in range(clients)]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    patients = []
+    for _ in range(clients):  # every form first: a connection opened early would sit idle meanwhile
+        try:
+            patients.append(_Patient(port, *_open_form(port), per_client))
+        except Exception as error:  # any failure here is a result to report, not a crash
+            result.failures.extend([f"could not open the form: {error!r}"] * per_client)
+    selector = selectors.DefaultSelector()
+    for patient in patients:
+        patient.next_submission(selector)
+    while selector.get_map():
+        for key, _events in selector.select(timeout=1):
+            key.data.on_ready(selector, result)
+        now = time.monotonic()
+        for key in list(selector.get_map().values()):
+            if now > key.data.deadline:
+                key.data.fail(selector, result, "no response within 30 s")
+    selector.close()
     result.seconds = time.perf_counter() - started
     return result
 
