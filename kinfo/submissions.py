@@ -94,7 +94,9 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
         values["reference"] = new_reference()
         try:
             with db.statements() as connection:  # Core, not the ORM: nothing to track
-                row = connection.execute(insert_new, values).first()
+                # Reading the result to its end runs the statement to completion, where SQLite commits it:
+                # a failed commit raises here, before any reference code is shown.
+                row = connection.execute(insert_new, values).one_or_none()
                 if row is None:  # the key is stored already: this is a replay
                     row = connection.execute(stored_for_key, {"idempotency_key": idempotency_key}).first()
         except IntegrityError as error:
