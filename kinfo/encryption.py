@@ -78,19 +78,34 @@ def _check_key(app, multi: MultiFernet) -> None:
             ) from error
 
 
+ROTATION_BATCH = 200
+
+
 def rotate(app) -> int:
-    """Re-encrypt every stored token with the newest key; returns how many submissions were rewritten."""
+    """Re-encrypt every stored token with the newest key; returns how many submissions were rewritten.
+
+    A batch at a time, each in its own short transaction, so the site goes on storing new self-checks
+    meanwhile (SQLite lets one writer in at a time, and a web worker waits for it). Every key stays
+    configured until the command has finished, so a run stopped half-way loses nothing: run it again."""
     multi = app.extensions["kinfo_fernet"]
-    count = 0
-    with app.app_context(), db.session() as session:
-        for submission in session.scalars(select(Submission)):
-            submission.answers = multi.rotate(submission.answers)
-            submission.outcome = multi.rotate(submission.outcome)
-            if submission.contact is not None:
-                submission.contact = multi.rotate(submission.contact)
-            count += 1
-        for check in session.scalars(select(KeyCheck)):
-            check.token = multi.rotate(check.token)
+    count, after_id = 0, 0
+    with app.app_context():
+        while True:
+            with db.session() as session:
+                batch = session.scalars(select(Submission).where(Submission.id > after_id)
+                                        .order_by(Submission.id).limit(ROTATION_BATCH)).all()
+                for submission in batch:
+                    submission.answers = multi.rotate(submission.answers)
+                    submission.outcome = multi.rotate(submission.outcome)
+                    if submission.contact is not None:
+                        submission.contact = multi.rotate(submission.contact)
+            if not batch:
+                break
+            count += len(batch)
+            after_id = batch[-1].id
+        with db.session() as session:
+            for check in session.scalars(select(KeyCheck)):
+                check.token = multi.rotate(check.token)
     return count
 
 
