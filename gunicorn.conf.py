@@ -5,15 +5,19 @@ TLS): kinfo's requests are all CPU work in Python — pages come from the in-pro
 is validated, encrypted and written to SQLite — so one request at a time per process, with more processes
 than cores, keeps every core busy without threads queueing for one interpreter lock. Each connection is
 closed after its response, so the next request goes to whichever worker is free instead of waiting behind
-a busy one (measured on 2 cores: see bench/submissions.py and bench/load.py).
+a busy one. On these 2-core machines, with 4 workers each way, sync workers answered about a fifth more
+self-check submissions per second than 4-thread gthread workers, at less CPU each (bench/submissions.py).
 """
 
-import multiprocessing
 import os
 
 bind = os.environ.get("KINFO_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("KINFO_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+# The cores this process may run on (a container's CPU set), not every core of the host.
+workers = int(os.environ.get("KINFO_WORKERS", 2 * len(os.sched_getaffinity(0)) + 1))
 worker_class = "sync"
+# A worker still busy with one request after this many seconds is restarted. No kinfo request comes near it:
+# the longest wait is SQLite's 10 s busy timeout behind a maintenance command (see README, Retention).
+timeout = 30
 # Workers touch a heartbeat file on every loop; in RAM that costs nothing, on a container's overlay disk it
 # showed up in profiles of every request (gunicorn's documentation recommends /dev/shm for this reason).
 # gunicorn makes the file itself with mkstemp (private, unique name), so a shared folder is safe here.
