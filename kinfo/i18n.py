@@ -7,7 +7,7 @@ commands, start-up checks and tests all read it; adding a language starts here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Literal
 
 from babel import Locale, UnknownLocaleError
@@ -130,13 +130,15 @@ class LanguageConverter(BaseConverter):
         return value.url_tag if isinstance(value, Language) else str(value).lower()
 
 
-# Each language's Babel locale, parsed once: Flask-Babel parses whatever the selector returns, on every
-# request, unless it is already a Locale.
-_LOCALES: dict[Language, Locale] = {language: Locale.parse(language.babel_locale) for language in LANGUAGES}
+@cache
+def _babel_locale(language: Language) -> Locale:
+    """The language's Babel locale, parsed once (Flask-Babel parses whatever the selector returns, on every
+    request, unless it is a Locale already). An unknown locale is reported by ``check_catalogs``."""
+    return Locale.parse(language.babel_locale)
 
 
 def _select_locale() -> Locale:
-    return _LOCALES[current_language()]
+    return _babel_locale(current_language())
 
 
 class _CatalogPerLocale(Domain):
