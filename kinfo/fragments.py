@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from markupsafe import Markup
 
 from .i18n import current_language
@@ -25,10 +25,11 @@ def fragment(name: str, **context) -> Markup:
 def in_cached_frame(frame: str, content: str, **context) -> str:
     """Template ``content`` rendered with ``context``, inside page template ``frame`` at its ``content``.
 
-    The frame (head, header, crisis box, footer and the page's fixed text) is rendered once per language
-    and reused, so nothing in it may depend on the request but its language.
+    The frame (head, header, crisis box, footer and the page's fixed text) is rendered once per language,
+    endpoint and method (the page's links and scripts depend on them) and reused, so nothing else in it may
+    depend on the request.
     """
-    key = ("frame", frame, current_language().tag)
+    key = ("frame", frame, current_language().tag, request.endpoint, request.method)
     cache = current_app.extensions["kinfo_fragments"]
     parts = cache.get(key)
     if parts is None:
