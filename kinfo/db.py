@@ -29,7 +29,8 @@ ONE_STATEMENT_TRANSACTIONS = "kinfo_one_statement_transactions"
 
 def _tune_sqlite(engine: Engine) -> None:
     """WAL for concurrent readers, a busy timeout, secure_delete so deleted rows leave the file, and
-    BEGIN IMMEDIATE so a writer takes the lock up front instead of failing half-way (see TOOLING.md).
+    BEGIN IMMEDIATE so a writer takes the lock up front: in WAL mode a transaction that reads and then writes
+    fails at once with "database is locked" when another writer got in between, busy timeout or not.
     A connection from ``statements()`` issues no BEGIN: SQLite makes each statement its own transaction."""
 
     @event.listens_for(engine, "connect")

@@ -14,7 +14,7 @@ from . import db
 from .encryption import answers_digest, encrypt_json
 from .models import Submission
 
-# No look-alikes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B. 24 symbols, 8 of them: about 110 billion codes.
+# No look-alikes: no 0/O, 1/I/L, 2/Z, 5/S, 6 (G stays), 8/B. 24 symbols, 8 of them: about 110 billion codes.
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY3479"
 REFERENCE_LENGTH = 8
 CONSENT_VERSION = "1"
@@ -38,7 +38,8 @@ def new_reference() -> str:
     for _ in range(REFERENCE_LENGTH):
         number, digit = divmod(number, len(REFERENCE_ALPHABET))
         symbols.append(REFERENCE_ALPHABET[digit])
-    return f"{''.join(symbols[:4])}-{''.join(symbols[4:])}"
+    half = REFERENCE_LENGTH // 2
+    return f"{''.join(symbols[:half])}-{''.join(symbols[half:])}"
 
 
 SUBMISSIONS = Submission.__table__  # the plain table: no ORM bookkeeping on the write path
