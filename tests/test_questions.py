@@ -18,14 +18,16 @@ from .selfcheck_helpers import CALM_ANSWERS
 
 THRESHOLD = (140, 90)
 
+# Every flagging answer of the issue's table, one row each (a rule with two trigger answers has two rows).
 FLAG_RULES = [
     ("adult", "no", Level.DISCUSS), ("pregnant", "yes", Level.DISCUSS), ("pregnant", "unsure", Level.DISCUSS),
     ("breastfeeding", "yes", Level.DISCUSS), ("heart", "yes", Level.DISCUSS), ("heart", "unsure", Level.DISCUSS),
     ("condition", "other", Level.INFO), ("antidepressants_tried", "0", Level.DISCUSS),
     ("antidepressants_tried", "1", Level.DISCUSS), ("antidepressants_tried", "unsure", Level.DISCUSS),
-    ("psychosis", "yes", Level.DISCUSS), ("mania", "unsure", Level.DISCUSS), ("substance", "yes", Level.DISCUSS),
-    ("head_eye_pressure", "yes", Level.DISCUSS), ("seizures", "yes", Level.DISCUSS), ("liver", "unsure", Level.DISCUSS),
-    ("bladder", "yes", Level.DISCUSS), ("ketamine_reaction", "yes", Level.DISCUSS), ("medicines", "yes", Level.DISCUSS),
+    *[(question, answer, Level.DISCUSS)
+      for question in ("psychosis", "mania", "substance", "head_eye_pressure", "seizures", "liver", "bladder",
+                       "ketamine_reaction", "medicines")
+      for answer in ("yes", "unsure")],
     ("self_harm", "sometimes", Level.CRISIS), ("self_harm", "prefer_not", Level.CRISIS),
     ("self_harm", "plan", Level.CRISIS),
     ("ride_home", "no", Level.INFO), ("ride_home", "unsure", Level.INFO),
@@ -40,14 +42,23 @@ def test_calm_answers_flag_nothing():
     assert flagged(dict(CALM_ANSWERS)) == {}
 
 
+def test_the_rules_tested_here_are_every_flag_in_the_table():
+    """Follow-up questions are tested below with their parent's answer."""
+    in_table = {(q.id, answer, flag.level) for q in QUESTIONS if q.follows is None for answer, flag in q.flags.items()}
+    assert in_table == set(FLAG_RULES)
+
+
 @pytest.mark.parametrize(("question", "answer", "level"), FLAG_RULES)
 def test_each_rule_flags_its_answer(question, answer, level):
     assert flagged({**CALM_ANSWERS, question: answer}) == {f"{question}:{answer}": level}
 
 
-@pytest.mark.parametrize(("question", "answer"), [("adult", "yes"), ("pregnant", "no"), ("breastfeeding", "no"),
-                                                  ("antidepressants_tried", "2plus"), ("condition", "both"),
-                                                  ("self_harm", "no"), ("ride_home", "yes")])
+@pytest.mark.parametrize(("question", "answer"), [
+    ("adult", "yes"), ("pregnant", "no"), ("breastfeeding", "no"), ("antidepressants_tried", "2plus"),
+    ("condition", "depression"), ("condition", "anxiety"), ("condition", "both"), ("self_harm", "no"),
+    ("ride_home", "yes"), ("heart", "no"),
+    *[(question, "no") for question in ("psychosis", "mania", "substance", "head_eye_pressure", "seizures",
+                                        "liver", "bladder", "ketamine_reaction", "medicines")]])
 def test_reassuring_answers_flag_nothing(question, answer):
     assert flagged({**CALM_ANSWERS, question: answer}) == {}
 
