@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from flask import (
@@ -219,6 +220,21 @@ def rules_data() -> dict:
     }
 
 
+def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
+    if len({key for key, _value in pairs}) != len(pairs):
+        raise ValueError("a key is repeated")  # the form refuses repeated fields too
+    return dict(pairs)
+
+
+def _json_object_sent() -> object:
+    """The request body as JSON, or None when it is not well-formed JSON, repeats a key, or is nested too
+    deeply for the parser (Flask's ``get_json(silent=True)`` lets that last one through as a 500)."""
+    try:
+        return json.loads(request.get_data(cache=False), object_pairs_hook=_refuse_repeated_keys)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _json_error(status: int, message, errors: list | None = None) -> Response:
     return private(make_response(jsonify({"error": str(message), "errors": errors or []}), status))
 
@@ -235,7 +251,7 @@ def submit_json(lang: Language) -> Response:
         return _json_error(403, _l("This request did not come from this site."))
     if not request.is_json:
         return _json_error(415, _l("Send the answers as JSON."))
-    payload = request.get_json(silent=True)
+    payload = _json_object_sent()
     if not isinstance(payload, dict) or not isinstance(payload.get("answers"), dict):
         return _json_error(400, _l("Something was wrong with that request"))
     if payload.get("consent") is not True:

@@ -102,6 +102,18 @@ def test_a_refused_replay_gets_a_translated_reason_and_stores_nothing(app, clien
     assert row_count(app) == 0
 
 
+@pytest.mark.parametrize("body", [
+    "[" * 3000 + "]" * 3000,  # nested deeper than the parser goes, yet under the size limit
+    '{"answers": {"adult": "yes"}, "answers": {"adult": "no"}, "consent": true}',  # a repeated key
+    '{"answers": ', '"\\ud800"', "",  # cut short; a lone surrogate; nothing
+])
+def test_a_body_that_is_not_one_plain_json_object_is_refused_and_stores_nothing(app, client, body):
+    response = client.post("/en/self-check/submissions", data=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json["error"] == "Something was wrong with that request"
+    assert row_count(app) == 0
+
+
 def test_refusal_messages_are_in_the_page_language(app, client):
     response = client.post("/ar/self-check/submissions", data=json.dumps(
         {"idempotency_key": new_key(), "answers": {**CALM_ANSWERS, "adult": "maybe"}, "consent": True}),
