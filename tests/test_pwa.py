@@ -106,7 +106,7 @@ def test_a_refused_replay_gets_a_translated_reason_and_stores_nothing(app, clien
     "[" * 3000 + "]" * 3000,  # nested deeper than the parser goes, yet under the size limit
     '{"answers": {"adult": "yes"}, "answers": {"adult": "no"}, "consent": true}',  # a repeated key
     '{"answers": ', '"\\ud800"', "",  # cut short; a lone surrogate; nothing
-])
+], ids=["nested-too-deep", "repeated-key", "cut-short", "lone-surrogate", "empty"])
 def test_a_body_that_is_not_one_plain_json_object_is_refused_and_stores_nothing(app, client, body):
     response = client.post("/en/self-check/submissions", data=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
