@@ -78,6 +78,11 @@ class PlainText:
             raise StopValidation(_l("Remove invisible or special control characters from this text."))
 
 
+def one_character_line_breaks(text: str | None) -> str | None:
+    """Line breaks as browsers count them for ``maxlength`` (one character), not as they send them (CR LF)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 def _phone_check(form, field):
     if field.data and not PHONE_PATTERN.match(field.data):
         raise ValidationError(_l("Enter a phone number using digits, spaces and + ( ) - only."))
@@ -137,7 +142,8 @@ def build_form_class(questions: tuple[Question, ...], clinic_name: str) -> type[
             attributes[question.id] = StringField(question.label,
                                                   validators=[WholeNumber(question.minimum, question.maximum)])
         else:
-            attributes[question.id] = TextAreaField(question.label, validators=[PlainText(question.max_length)])
+            attributes[question.id] = TextAreaField(question.label, filters=[one_character_line_breaks],
+                                                    validators=[PlainText(question.max_length)])
     attributes["consent"] = BooleanField(
         _l("Send my answers to %(clinic)s so my care team can read them before my visit.", clinic=clinic_name))
     attributes["name"] = StringField(_l("Your name (optional)"), validators=[PlainText(NAME_MAX)])

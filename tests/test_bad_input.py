@@ -6,7 +6,7 @@ import pytest
 
 from kinfo.forms import has_forbidden_characters
 
-from .selfcheck_helpers import answers, form_token, row_count, submit
+from .selfcheck_helpers import answers, form_token, new_key, row_count, submit
 
 ARABIC_LETTER = "ش"
 
@@ -43,6 +43,15 @@ def test_bad_answers_get_a_clear_message_and_store_nothing(app, client, changes,
 def test_notes_count_characters_not_bytes(app, client):
     response = submit(client, answers(notes=ARABIC_LETTER * 1000), consent=True)  # 2,000 bytes, 1,000 chars
     assert response.status_code == 200 and row_count(app) == 1
+
+
+def test_a_note_at_the_limit_with_line_breaks_is_accepted_as_the_browser_counted_it(app, client):
+    """The textarea's maxlength counts a line break as one character; the browser sends it as CR LF."""
+    lines = ["x" * 90] * 11  # 990 characters and 10 line breaks: 1,000 in the browser, 1,010 sent
+    response = submit(client, answers(notes="\r\n".join(lines)), consent=True)
+    assert response.status_code == 200 and row_count(app) == 1
+    over = submit(client, answers(notes="\r\n".join(lines) + "x"), consent=True, key=new_key())
+    assert over.status_code == 422 and "you used 1001" in over.get_data(as_text=True)
 
 
 def test_digits_of_any_script_are_numbers(app, client):
