@@ -246,6 +246,21 @@ def validate_switched_off(switched_off) -> None:
         raise ValueError("the blood pressure reading comes from the article and cannot be switched off")
 
 
+def validate_threshold(threshold) -> tuple[int, int]:
+    """The clinic's blood pressure threshold as (systolic, diastolic), or ValueError saying what is wrong."""
+    systolic_q, diastolic_q = QUESTION_BY_ID["bp_systolic"], QUESTION_BY_ID["bp_diastolic"]
+    if (not isinstance(threshold, (list, tuple)) or len(threshold) != 2
+            or not all(isinstance(number, int) and not isinstance(number, bool) for number in threshold)):
+        raise ValueError(f"SELF_CHECK_BP_THRESHOLD must be two whole numbers, like [140, 90], not {threshold!r}")
+    systolic, diastolic = threshold
+    if not (systolic_q.minimum <= systolic <= systolic_q.maximum
+            and diastolic_q.minimum <= diastolic <= diastolic_q.maximum and diastolic < systolic):
+        raise ValueError(f"SELF_CHECK_BP_THRESHOLD {threshold!r} is not a blood pressure: the top number "
+                         f"{systolic_q.minimum}-{systolic_q.maximum}, the bottom {diastolic_q.minimum}-"
+                         f"{diastolic_q.maximum} and lower")
+    return systolic, diastolic
+
+
 def applies(question: Question, answers: dict[str, str]) -> bool:
     """Whether a follow-up question applies given the other answers (plain questions always do)."""
     if question.follows is None:

@@ -25,7 +25,14 @@ from . import submissions
 from .forms import build_form_class, is_idempotency_key
 from .fragments import in_cached_frame
 from .i18n import Language, current_language
-from .questions import ANSWER_LABELS, Level, active_questions, outcome, validate_switched_off
+from .questions import (
+    ANSWER_LABELS,
+    Level,
+    active_questions,
+    outcome,
+    validate_switched_off,
+    validate_threshold,
+)
 
 bp = Blueprint("selfcheck", __name__)
 
@@ -284,6 +291,7 @@ def init_app(app) -> None:
     switched_off = set(app.config["SELF_CHECK_OFF"])
     try:
         validate_switched_off(switched_off)
+        app.config["SELF_CHECK_BP_THRESHOLD"] = validate_threshold(app.config["SELF_CHECK_BP_THRESHOLD"])
     except ValueError as error:
         from .config import ConfigurationError
 

@@ -230,6 +230,15 @@ def test_a_clinic_can_leave_out_questions_that_are_not_from_the_article(make_app
     assert "Talk with your care team about your blood pressure" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("threshold", ["130/80", ["130", "80"], [130], [130, 80, 70], [80, 130], [130, True],
+                                       [400, 90], None])
+def test_a_blood_pressure_threshold_that_is_not_one_stops_the_app_at_start(make_app, threshold):
+    from kinfo.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="SELF_CHECK_BP_THRESHOLD"):
+        make_app(SELF_CHECK_BP_THRESHOLD=threshold)
+
+
 def test_an_article_question_cannot_be_switched_off(make_app):
     from kinfo.config import ConfigurationError
 
