@@ -202,12 +202,17 @@ def test_rotation_goes_batch_by_batch_through_every_submission(make_app, databas
         each.extensions["kinfo_db"].dispose()
 
 
-def test_the_rotate_command_adds_a_key_to_the_instance_file(app, runner, tmp_path):
-    submit(app.test_client(), answers(), consent=True)
+def test_the_rotate_command_adds_a_key_to_the_instance_file_and_re_encrypts_with_it(app, runner, tmp_path, make_app):
+    submit(app.test_client(), answers(notes="rotate me"), consent=True)
     result = runner.invoke(args=["submissions", "rotate-key"])
     assert result.exit_code == 0, result.output
     assert "re-encrypted 1 submission" in result.output
-    assert len((tmp_path / "instance" / "encryption.keys").read_text().split()) == 2
+    keys = (tmp_path / "instance" / "encryption.keys").read_text().split()
+    assert len(keys) == 2
+    only_new = make_app(ENCRYPTION_KEYS=[keys[0]])  # the old key gone: the newest alone must read everything
+    with only_new.app_context():
+        assert decrypt_json(stored(only_new)[0].answers)["notes"] == "rotate me"
+    only_new.extensions["kinfo_db"].dispose()
 
 
 def test_sqlite_runs_in_wal_mode_with_secure_delete(app):
