@@ -88,6 +88,13 @@ def _phone_check(form, field):
         raise ValidationError(_l("Enter a phone number using digits, spaces and + ( ) - only."))
 
 
+class ConsentField(BooleanField):
+    """The consent box: ticked only when the browser sends the box's own value, never for anything else."""
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist == ["y"]
+
+
 class AnswerField(Field):
     """One answer code from the question table, shown as radio buttons the form template draws itself.
 
@@ -144,7 +151,7 @@ def build_form_class(questions: tuple[Question, ...], clinic_name: str) -> type[
         else:
             attributes[question.id] = TextAreaField(question.label, filters=[one_character_line_breaks],
                                                     validators=[PlainText(question.max_length)])
-    attributes["consent"] = BooleanField(
+    attributes["consent"] = ConsentField(
         _l("Send my answers to %(clinic)s so my care team can read them before my visit.", clinic=clinic_name))
     attributes["name"] = StringField(_l("Your name (optional)"), validators=[PlainText(NAME_MAX)])
     attributes["phone"] = StringField(_l("Your phone number (optional)"),

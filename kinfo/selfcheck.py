@@ -99,13 +99,15 @@ def store_consented(form, answers: dict, items: list, lang: Language) -> str:
                              language=lang.tag, contact=contact or None)
 
 
-def render_form(form, status: int = 200, form_errors: list | None = None):
+def render_form(form, status: int = 200, form_errors: list | None = None, already_sent: bool = False):
+    """The form with the patient's answers; ``already_sent`` offers to start a new self-check (the answers of
+    this form reached the clinic before, and different ones cannot replace them)."""
     errors = list(form_errors or [])
     for name, messages in form.errors.items():
         if name != "csrf_token":
             errors.extend((name, message) for message in messages)
     html = render_template("selfcheck/form.html", form=form, questions=questions(), errors=errors,
-                           answer_labels=ANSWER_LABELS)
+                           answer_labels=ANSWER_LABELS, already_sent=already_sent)
     return private(make_response(html, status))
 
 
@@ -178,7 +180,7 @@ def submit(lang: Language) -> Response:
         try:
             reference = store_consented(form, answers, items, lang)
         except submissions.DifferentAnswersForKey:
-            return render_form(form, 409, [("", CONFLICT_MESSAGE)])
+            return render_form(form, 409, [("", CONFLICT_MESSAGE)], already_sent=True)
     html = in_cached_frame("selfcheck/result.html", "selfcheck/_result.html", reference=reference,
                            answer_rows=answer_rows(answers),
                            **{level.name.lower(): [item for item in items if item.flag.level == level]

@@ -164,13 +164,56 @@ def test_the_same_key_twice_gives_one_row_and_the_same_reference(app, client):
     assert not re.search(r"[01258BILOSZ]", first.replace("-", "")), "no look-alike characters"
 
 
-def test_the_same_key_with_other_answers_is_refused(app, client):
-    key = new_key()
+def test_the_same_key_with_other_answers_is_refused_with_a_way_to_start_a_new_self_check(app, client):
+    _, key = form_token(client)
     submit(client, answers(), consent=True, key=key)
     response = submit(client, answers(liver="yes"), consent=True, key=key)
     assert response.status_code == 409
-    assert "start a new self-check" in visible_text(response.get_data(as_text=True))
+    page = response.get_data(as_text=True)
+    assert "start a new self-check" in visible_text(page)
     assert row_count(app) == 1
+    summary = page[page.index('class="error-summary"'):page.index("</div>", page.index('class="error-summary"'))]
+    assert re.search(r'<form method="post" action="/en/self-check/new">\s*<button type="submit"[^>]*>'
+                     r"Start a new self-check</button>", summary)
+    assert client.post("/en/self-check/new").status_code == 200
+    again = submit(client, answers(liver="yes"), consent=True)
+    assert again.status_code == 200 and reference_in(again.get_data(as_text=True))
+    assert row_count(app) == 2
+
+
+def test_each_item_to_talk_about_says_why_and_links_to_the_article(client):
+    page = submit(client, answers(pregnant="yes", medicines="yes")).get_data(as_text=True)
+    items = re.findall(r"<li><strong>(.*?)</strong>(.*?)</li>", page, re.S)
+    assert len(items) == 2
+    pregnancy = next(rest for text, rest in items if "pregnancy" in text)
+    assert "Ketamine is not advised during pregnancy" in pregnancy
+    assert '<a href="/en/#who-should-not">Read more: Who should not have it?</a>' in pregnancy
+    medicines = next(rest for text, rest in items if "medicines" in text)
+    assert '<a href="/en/#' in medicines and "Read more: " in medicines
+
+
+def test_the_consent_box_names_the_clinic(make_app):
+    page = make_app(CLINIC_NAME="Harbour Clinic").test_client().get("/en/self-check").get_data(as_text=True)
+    label = re.search(r'<label for="consent">(.*?)</label>', page, re.S).group(1)
+    assert label == "Send my answers to <bdi>Harbour Clinic</bdi> so my care team can read them before my visit."
+
+
+@pytest.mark.parametrize("value", ["0", "on", "yes", "false", "Y"])
+def test_only_the_consent_box_itself_counts_as_consent(app, client, value):
+    token, key = form_token(client)
+    response = client.post("/en/self-check", data={**answers(), "csrf_token": token, "idempotency_key": key,
+                                                   "consent": value})
+    assert response.status_code == 200
+    assert "Nothing was stored." in visible_text(response.get_data(as_text=True))
+    assert row_count(app) == 0
+
+
+def test_the_blood_pressure_reading_says_why_we_ask_and_links_to_the_article(client):
+    page = client.get("/en/self-check").get_data(as_text=True)
+    why = re.search(r'<p class="why" id="bp-reading-why">(.*?)</p>', page, re.S).group(1)
+    assert why.startswith("Why we ask: If you know your last reading, it helps your care team.")
+    assert '<a href="/en/#who-should-not">' in why
+    assert 'aria-describedby="bp-reading-hint bp-reading-why"' in page
 
 
 def test_the_form_reuses_its_key_until_the_patient_starts_again(client):
