@@ -66,8 +66,9 @@ submissions_cli = AppGroup("submissions", help="Stored self-checks.")
 def rotate_key_command() -> None:
     """Re-encrypt every stored submission with the newest key.
 
-    With the default instance key file, a new key is added first and the old ones kept. With
-    KINFO_ENCRYPTION_KEYS, put the new key first in that list yourself, run this, then drop the old key.
+    With the default instance key file, a new key is added first and the old ones kept (restart the site
+    so it writes with the new key). With KINFO_ENCRYPTION_KEYS, put the new key first in that list yourself
+    and restart the site, run this, then drop the old key and restart again.
     """
     from flask import current_app
 
