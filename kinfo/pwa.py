@@ -49,7 +49,10 @@ def _bundles() -> dict:
         for language in LANGUAGES:
             files = []
             for url in bundle_urls(language):
-                response = client.get(url, headers={"Accept-Encoding": "identity"})
+                # Each page in an app context of its own: a request made from inside this one would share
+                # its `g`, and with it this request's language and translations.
+                with current_app.app_context():
+                    response = client.get(url, headers={"Accept-Encoding": "identity"})
                 if response.status_code != 200 or "no-store" in response.headers.get("Cache-Control", ""):
                     raise RuntimeError(f"{url} cannot be part of an offline bundle ({response.status_code})")
                 digest = hashlib.sha256(response.data).hexdigest()

@@ -8,10 +8,11 @@ import json
 
 import pytest
 
+from kinfo.i18n import LANGUAGES
 from kinfo.questions import QUESTIONS
 
-from .pages import english_runs
-from .selfcheck_helpers import CALM_ANSWERS, answers, new_key, row_count
+from .pages import english_left_in, english_runs
+from .selfcheck_helpers import CALM_ANSWERS, answers, new_key, row_count, submit
 
 
 def test_each_language_has_its_own_manifest(client, language):
@@ -50,6 +51,25 @@ def test_each_bundle_lists_every_offline_file_with_its_hash(client, language):
         assert hashlib.sha256(response.data).hexdigest() == item["sha256"], item["url"]
         assert "no-store" not in response.headers.get("Cache-Control", "")
     assert bundle["version"] in client.get("/sw.js").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("first_request", ["/sw.js", "/ar/offline-bundle.json"])
+def test_building_the_bundles_inside_one_request_leaves_every_language_in_its_own_words(client, first_request):
+    """The bundles are built by fetching every language's pages from inside whichever request comes first;
+    that request's language must not leak into them, nor into what is rendered once and kept."""
+    client.get(first_request, headers={"Accept-Language": "en-US"})
+    for language in LANGUAGES:
+        if language.tag == "en":
+            continue
+        for url in (f"/{language.url_tag}/", f"/{language.url_tag}/self-check/offline-form",
+                    f"/{language.url_tag}/offline"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert english_left_in(response.get_data(as_text=True), language.tag) == [], url
+        result = submit(client, answers(), lang=language.url_tag).get_data(as_text=True)
+        assert english_left_in(result, language.tag) == [], f"{language.tag} result page"
+        rules = client.get(f"/{language.url_tag}/self-check/rules.json").get_data(as_text=True)
+        assert [run for run in english_runs() if run in rules] == [], f"{language.tag} rules"
 
 
 def test_staff_pages_and_forms_with_tokens_are_never_in_a_bundle(client):
