@@ -9,12 +9,12 @@ import secrets
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
-from .i18n import current_language
+from .i18n import text_key
 
 
 def fragment(name: str, **context) -> Markup:
     """Render partial ``name`` once per language (and per distinguishing keyword value), then reuse it."""
-    key = (name, current_language().tag, tuple(sorted(context.items())))
+    key = (name, text_key(), tuple(sorted(context.items())))
     cache = current_app.extensions["kinfo_fragments"]
     html = cache.get(key)
     if html is None:
@@ -29,7 +29,7 @@ def in_cached_frame(frame: str, content: str, **context) -> str:
     endpoint and method (the page's links and scripts depend on them) and reused, so nothing else in it may
     depend on the request.
     """
-    key = ("frame", frame, current_language().tag, request.endpoint, request.method)
+    key = ("frame", frame, text_key(), request.endpoint, request.method)
     cache = current_app.extensions["kinfo_fragments"]
     parts = cache.get(key)
     if parts is None:

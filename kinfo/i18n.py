@@ -108,6 +108,12 @@ def negotiate() -> Language:
     return DEFAULT
 
 
+def text_key() -> tuple[str, Locale | None]:
+    """What text rendered now depends on, for caches of rendered text: the page's language (direction,
+    links) and the locale its strings are translated in. The two differ only inside force_locale."""
+    return current_language().tag, get_locale()
+
+
 def current_language() -> Language:
     """The language of this request: from the URL when it has one, else negotiated."""
     language = g.get("language")

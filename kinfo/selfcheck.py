@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from . import submissions
 from .forms import build_form_class, is_idempotency_key
 from .fragments import in_cached_frame
-from .i18n import Language, current_language
+from .i18n import Language, current_language, text_key
 from .questions import (
     ANSWER_LABELS,
     Level,
@@ -76,11 +76,11 @@ def labels() -> dict:
     """The question and answer labels as plain strings in the current language, worked out once per
     language: the result page lists every answer, and resolving each lazy string per request is costly."""
     cache = current_app.extensions.setdefault("kinfo_labels", {})
-    tag = current_language().tag
-    if tag not in cache:
-        cache[tag] = {"questions": {q.id: str(q.label) for q in questions()},
+    key = text_key()
+    if key not in cache:
+        cache[key] = {"questions": {q.id: str(q.label) for q in questions()},
                       "answers": {code: str(label) for code, label in ANSWER_LABELS.items()}}
-    return cache[tag]
+    return cache[key]
 
 
 def answer_rows(answers: dict) -> list[tuple[str, object, bool]]:
