@@ -89,3 +89,34 @@ def test_the_result_prints_as_a_one_page_summary(page, tmp_path, tag):
     text = reader.pages[0].extract_text()
     assert len(reader.pages) == 1
     assert "plasters" in text and "988" in text
+
+
+EVERYTHING_FLAGGED = {**CALM_ANSWERS, "adult": "no", "pregnant": "yes", "breastfeeding": "yes", "bp_high": "yes",
+                      "heart": "yes", "thyroid_overactive": "yes", "condition": "other", "antidepressants_tried": "0",
+                      "psychosis": "yes", "mania": "yes", "substance": "yes", "head_eye_pressure": "yes",
+                      "seizures": "yes", "liver": "yes", "bladder": "yes", "ketamine_reaction": "yes",
+                      "medicines": "yes", "self_harm": "plan", "ride_home": "no"}
+
+
+@pytest.mark.parametrize("tag", ["en", "es", "zh-hans", "vi", "ar"])
+def test_even_with_every_answer_flagged_and_a_full_note_the_summary_fits_two_pages(page, tmp_path, tag):
+    """Crisis help, sixteen things to talk about, every answer and 1,000 characters of notes, in the
+    language's own script, on A4 and US Letter; its own words in the page's language, crisis help first."""
+    from pypdf import PdfReader
+
+    page.goto(f"/{tag}/self-check")
+    choose(page, EVERYTHING_FLAGGED)
+    choose(page, {"bp_treated": "no", "thyroid_treated": "no"})
+    page.fill("#bp_systolic", "180")
+    page.fill("#bp_diastolic", "110")
+    page.fill("#notes", ("Allergic to plasters. " * 50)[:1000])
+    page.click("button[type=submit]")
+    page.wait_for_selector(".outcome")
+    page.emulate_media(media="print")
+    for paper in ("A4", "Letter"):
+        pdf = tmp_path / f"summary-{paper}.pdf"
+        page.pdf(path=str(pdf), format=paper, print_background=True)
+        reader = PdfReader(pdf)
+        assert len(reader.pages) <= 2, paper
+        first = reader.pages[0].extract_text()
+        assert "911" in first[:400], "the emergency number leads the printed page"
