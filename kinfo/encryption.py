@@ -7,9 +7,11 @@ falls back to storing plaintext.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
+import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -34,11 +36,15 @@ def load_keys(app) -> list[str]:
         keys = configured if isinstance(configured, list) else str(configured).split(",")
         return [key.strip() for key in keys if key.strip()]
     path = _key_file(app)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(Fernet.generate_key().decode() + "\n")
-        path.chmod(0o600)
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # gunicorn's workers start at the same moment: one of them makes the key, the others wait and read it.
+    with path.with_name("encryption.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private from the start
+            with os.fdopen(descriptor, "w") as key_file:
+                key_file.write(Fernet.generate_key().decode() + "\n")
+        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
 
 
 def fernet() -> MultiFernet:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import uuid
 
@@ -158,6 +159,30 @@ def test_a_lost_key_file_stops_the_app(make_app, tmp_path):
 def test_an_invalid_key_stops_the_app(make_app):
     with pytest.raises(ConfigurationError, match="not a valid Fernet key"):
         make_app(ENCRYPTION_KEYS=["not-a-key"])
+
+
+def _load_keys_when_all_are_ready(instance: str, ready, keys) -> None:
+    from types import SimpleNamespace
+
+    from kinfo.encryption import load_keys
+
+    ready.wait()
+    keys.put(load_keys(SimpleNamespace(config={}, instance_path=instance)))
+
+
+def test_workers_starting_together_on_a_new_install_share_one_new_key(tmp_path):
+    """gunicorn starts every worker at once; each would otherwise make a key of its own."""
+    spawn = multiprocessing.get_context("spawn")
+    ready, keys = spawn.Barrier(6), spawn.Queue()
+    workers = [spawn.Process(target=_load_keys_when_all_are_ready, args=(str(tmp_path / "new"), ready, keys))
+               for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    seen = [keys.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(60)
+    on_disk = (tmp_path / "new" / "encryption.keys").read_text().split()
+    assert len(on_disk) == 1 and all(loaded == on_disk for loaded in seen)
 
 
 def test_the_embedded_default_creates_a_private_key_file(app, tmp_path):
