@@ -240,11 +240,23 @@ def test_the_rotate_command_adds_a_key_to_the_instance_file_and_re_encrypts_with
     only_new.extensions["kinfo_db"].dispose()
 
 
-def test_sqlite_runs_in_wal_mode_with_secure_delete(app):
+def test_sqlite_runs_in_wal_mode_with_secure_delete_a_busy_timeout_and_mmap(app):
     with app.extensions["kinfo_db"].connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+        assert connection.exec_driver_sql("PRAGMA mmap_size").scalar() == 64 * 1024 * 1024
     assert app.extensions["kinfo_db"].hide_parameters
+
+
+def test_the_migrations_build_exactly_the_models_on_every_backend(backend_app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from kinfo.models import Base
+
+    with backend_app.extensions["kinfo_db"].connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
 
 def test_production_config_refuses_to_run_without_a_secret_but_creates_its_database(tmp_path):
