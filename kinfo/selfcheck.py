@@ -202,30 +202,42 @@ def offline_result_page() -> str:
 
 def rules_data() -> dict:
     """The question table as data in the current language: the offline page evaluates this, so there is
-    never a second hand-written copy of the rules."""
+    never a second hand-written copy of the rules.
+
+    Each text appears once (a phone keeps this file for every language it saves): questions refer to their
+    flags by position in ``flags``, to answer labels by code, and to "Read more" links by article section."""
     from flask import url_for
 
     from .content import SECTION_BY_ID
     from .questions import BP_FLAG
 
-    def flag(value):
-        return {"level": value.level.name, "text": str(value.text),
-                "reason": str(value.reason) if value.reason else None, "emergency_first": value.emergency_first}
+    flags: list = []  # distinct Flag objects, in table order
 
+    def flag_index(value) -> int:
+        if value not in flags:
+            flags.append(value)
+        return flags.index(value)
+
+    asked = questions()
+    bp_flag = flag_index(BP_FLAG)
+    question_flags = [{answer: flag_index(value) for answer, value in q.flags.items()} for q in asked]
     article = url_for("article.page", lang=current_language())
     names = labels()
+    sections = {q.section for q in asked if q.section}
     return {
         "threshold": list(current_app.config["SELF_CHECK_BP_THRESHOLD"]),
-        "bp_flag": flag(BP_FLAG),
-        "questions": [{
+        "bp_flag": bp_flag,
+        "flags": [{"level": value.level.name, "text": str(value.text), "emergency_first": value.emergency_first,
+                   **({"reason": str(value.reason)} if value.reason else {})} for value in flags],
+        "answer_labels": {code: names["answers"][code] for code in sorted({c for q in asked for c in q.answers})},
+        "sections": {section: {"href": f"{article}#{section}", "text": str(_l(
+            "Read more: %(section)s", section=SECTION_BY_ID[section].heading))} for section in sorted(sections)},
+        "questions": [{key: value for key, value in {
             "id": q.id, "kind": q.kind, "label": names["questions"][q.id], "required": q.required,
-            "answers": [{"code": code, "label": names["answers"][code]} for code in q.answers],
-            "follows": list(q.follows) if q.follows else None,
-            "flags": {answer: flag(value) for answer, value in q.flags.items()},
-            "read_more": ({"href": f"{article}#{q.section}", "text": str(_l(
-                "Read more: %(section)s", section=SECTION_BY_ID[q.section].heading))} if q.section else None),
+            "answers": list(q.answers), "follows": list(q.follows) if q.follows else None,
+            "flags": flags_of_question, "section": q.section,
             "minimum": q.minimum, "maximum": q.maximum, "max_length": q.max_length,
-        } for q in questions()],
+        }.items() if value is not None} for q, flags_of_question in zip(asked, question_flags, strict=True)],
     }
 
 

@@ -86,7 +86,14 @@ def test_the_rules_are_the_question_table_in_the_page_language(client, translate
     assert [q["id"] for q in rules["questions"]] == [q.id for q in QUESTIONS]
     assert rules["threshold"] == [140, 90]
     self_harm = next(q for q in rules["questions"] if q["id"] == "self_harm")
-    assert self_harm["flags"]["plan"]["level"] == "CRISIS" and self_harm["flags"]["plan"]["emergency_first"]
+    plan = rules["flags"][self_harm["flags"]["plan"]]
+    assert plan["level"] == "CRISIS" and plan["emergency_first"]
+    pregnant = next(q for q in rules["questions"] if q["id"] == "pregnant")
+    assert pregnant["flags"]["yes"] == pregnant["flags"]["unsure"], "one flag, kept once"
+    assert rules["sections"][pregnant["section"]]["href"] == f"/{translated_language.url_tag}/#who-should-not"
+    assert set(rules["answer_labels"]) == {code for q in QUESTIONS for code in q.answers}
+    texts = [flag["text"] for flag in rules["flags"]]
+    assert len(texts) == len(set(texts)), "no text twice"
     text = json.dumps(rules, ensure_ascii=False)
     assert [run for run in english_runs() if run in text] == []
 

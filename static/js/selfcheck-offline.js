@@ -14,20 +14,22 @@
     return !question.follows || question.follows[1].indexOf(answers[question.follows[0]]) !== -1;
   }
 
-  // The same rules as kinfo.questions.outcome, read from the same table.
+  // The same rules as kinfo.questions.outcome, read from the same table (questions name their flags by
+  // position in rules.flags, so each text is kept on the phone once).
   function evaluate(rules, answers) {
     var items = [];
     rules.questions.forEach(function (question) {
       if (!applies(question, answers)) return;
-      var flag = question.flags[answers[question.id]];
+      var flag = rules.flags[question.flags[answers[question.id]]];
       if (flag) items.push({ question: question, flag: flag });
     });
     var systolic = parseInt(digits(answers.bp_systolic), 10), diastolic = parseInt(digits(answers.bp_diastolic), 10);
     var high = systolic >= rules.threshold[0] || diastolic >= rules.threshold[1];
-    var already = items.some(function (item) { return item.flag.text === rules.bp_flag.text; });
+    var bpFlag = rules.flags[rules.bp_flag];
+    var already = items.some(function (item) { return item.flag === bpFlag; });
     if (high && !already) {
       var reading = rules.questions.filter(function (q) { return q.id === "bp_systolic"; })[0];
-      items.push({ question: reading, flag: rules.bp_flag });
+      items.push({ question: reading, flag: bpFlag });
     }
     return items.map(function (item, index) { return [item, index]; }).sort(function (a, b) {
       return (LEVELS[b[0].flag.level] - LEVELS[a[0].flag.level]) || (a[1] - b[1]);
@@ -58,7 +60,7 @@
           missing.forEach(function (question) {
             var item = errors.querySelector("template").content.cloneNode(true);
             item.querySelector('[data-slot="question"]').textContent = question.label;
-            item.querySelector("a").href = "#" + question.id + "-" + question.answers[0].code;
+            item.querySelector("a").href = "#" + question.id + "-" + question.answers[0];
             list.appendChild(item);
           });
           errors.hidden = false;
@@ -127,9 +129,10 @@
         if (pair[0] === "DISCUSS") {
           var strong = document.createElement("strong"); strong.textContent = item.flag.text; li.appendChild(strong);
           if (item.flag.reason) li.appendChild(document.createTextNode(" " + item.flag.reason));
-          if (item.question.read_more) {
+          var readMore = rules.sections[item.question.section];
+          if (readMore) {
             var link = document.createElement("a");
-            link.href = item.question.read_more.href; link.textContent = item.question.read_more.text;
+            link.href = readMore.href; link.textContent = readMore.text;
             li.appendChild(document.createTextNode(" ")); li.appendChild(link);
           }
         } else { li.textContent = item.flag.text; }
@@ -144,8 +147,8 @@
       if (value === undefined) return;
       var dt = document.createElement("dt"), dd = document.createElement("dd");
       dt.textContent = question.label;
-      var label = question.answers.filter(function (answer) { return answer.code === value; })[0];
-      if (label) { dd.textContent = label.label; } else { var bdi = document.createElement("bdi"); bdi.textContent = value; dd.appendChild(bdi); }
+      var label = question.answers && question.answers.indexOf(value) !== -1 ? rules.answer_labels[value] : null;
+      if (label) { dd.textContent = label; } else { var bdi = document.createElement("bdi"); bdi.textContent = value; dd.appendChild(bdi); }
       answers.appendChild(dt); answers.appendChild(dd);
     });
     result.appendChild(end);

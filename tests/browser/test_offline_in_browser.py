@@ -132,6 +132,42 @@ def test_send_now_and_page_load_send_what_the_phone_kept(page, live_server):
     assert rows(app) == before + 2
 
 
+def outcome_and_answers(page) -> tuple[list[str], list[str], list[str]]:
+    """What a result page shows: each item to talk about or to know, its links, and the answers list."""
+    items = [text.strip() for text in page.locator(".outcome li").all_inner_texts()]
+    links = page.locator(".outcome li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    answers = [text.strip() for text in page.locator("dl.answers dt, dl.answers dd").all_inner_texts()]
+    return items, links, answers
+
+
+def test_the_phone_works_out_the_same_outcome_as_the_server_in_the_page_language(page, live_server):
+    """Offline, the result comes from rules.json on the phone: it must say what the server says."""
+    answers = {**CALM_ANSWERS, "pregnant": "unsure", "bp_high": "yes", "medicines": "yes", "ride_home": "no"}
+
+    def answer(page):
+        fill(page, answers)
+        page.check("#bp_treated-no")
+        page.fill("#bp_systolic", "150")
+        page.fill("#bp_diastolic", "95")
+        page.fill("#notes", "Ich habe Angst vor Nadeln")
+        page.click("button[type=submit]")
+        page.wait_for_selector(".outcome li")
+
+    page.goto("/es/self-check")
+    answer(page)
+    online = outcome_and_answers(page)
+    saved_offline(page, "/es/")
+    page.context.set_offline(True)
+    page.goto("/es/self-check")
+    answer(page)
+    offline = outcome_and_answers(page)
+    assert offline == online
+    items, links, listed = offline
+    assert len(items) == 4 and any("Más información" in item for item in items)
+    assert links and all(link.startswith("/es/#") for link in links)
+    assert "Ich habe Angst vor Nadeln" in listed and "No lo sé con seguridad" in listed  # typed; "unsure"
+
+
 def test_a_crisis_answer_offline_shows_help_at_once(page, live_server):
     saved_offline(page, "/ar/")
     page.context.set_offline(True)
