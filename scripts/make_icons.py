@@ -1,10 +1,12 @@
-"""Render the PNG app icons from the SVG sources with Debian's Chromium (run after changing an icon).
+"""Render the PNG app icons from the SVG sources with Debian's Chromium (run after changing an icon), then
+compress them losslessly with oxipng: every saved language keeps them on the phone.
 
-    python3 scripts/make_icons.py
+    python3 -m pip install pyoxipng && python3 scripts/make_icons.py
 """
 
 from pathlib import Path
 
+import oxipng
 from playwright.sync_api import sync_playwright
 
 ICONS = Path(__file__).resolve().parent.parent / "static" / "icons"
@@ -21,4 +23,5 @@ with sync_playwright() as playwright:
         page.screenshot(path=str(ICONS / target), omit_background=True, clip={"x": 0, "y": 0, "width": size,
                                                                              "height": size})
         page.close()
+        oxipng.optimize(ICONS / target, level=6, strip=oxipng.StripChunks.safe(), optimize_alpha=True)
     browser.close()
