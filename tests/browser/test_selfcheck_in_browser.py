@@ -120,3 +120,22 @@ def test_even_with_every_answer_flagged_and_a_full_note_the_summary_fits_two_pag
         assert len(reader.pages) <= 2, paper
         first = reader.pages[0].extract_text()
         assert "911" in first[:400], "the emergency number leads the printed page"
+
+
+def test_going_back_after_sending_and_changing_an_answer_offers_a_new_self_check(page):
+    """The clinic already has this form's answers; different ones are refused, with a way forward."""
+    page.goto("/ar/self-check")
+    choose(page, CALM_ANSWERS)
+    page.check("#consent")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".reference")
+    page.go_back()
+    page.check("#liver-yes")
+    page.click("form.selfcheck button[type=submit]")
+    start_again = page.locator(".error-summary form button")
+    start_again.wait_for()
+    assert axe_violations(page) == []
+    start_again.click()
+    page.wait_for_selector("form.selfcheck")
+    assert page.locator(".error-summary").count() == 0
+    assert not page.locator("#liver-yes").is_checked(), "a new, empty self-check"
