@@ -106,9 +106,15 @@ class AnswerField(Field):
 
 
 class SelfCheckForm(FlaskForm):
-    """Base class; ``build_form_class`` adds one field per question."""
+    """Base class; ``build_form_class`` adds one field per question.
+
+    Its CSRF token is Flask-WTF's, put in the page by ``csrf_token()`` and checked by the view, which
+    re-renders the form with the answers kept when it is stale (see selfcheck.submit)."""
 
     questions: tuple[Question, ...] = ()
+
+    class Meta:
+        csrf = False
 
     def validate(self, extra_validators=None) -> bool:
         """Follow-up questions that do not apply are neither required nor kept."""

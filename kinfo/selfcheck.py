@@ -19,7 +19,9 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
 
 from . import submissions
 from .forms import build_form_class, is_idempotency_key
@@ -99,13 +101,22 @@ def store_consented(form, answers: dict, items: list, lang: Language) -> str:
                              language=lang.tag, contact=contact or None)
 
 
+def _csrf_token_is_valid() -> bool:
+    """Flask-WTF's check of the token the form page carried (the form class has no CSRF field: a valid
+    submission never shows the form again, so it need not sign a new token it would throw away)."""
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
 def render_form(form, status: int = 200, form_errors: list | None = None, already_sent: bool = False):
     """The form with the patient's answers; ``already_sent`` offers to start a new self-check (the answers of
     this form reached the clinic before, and different ones cannot replace them)."""
     errors = list(form_errors or [])
     for name, messages in form.errors.items():
-        if name != "csrf_token":
-            errors.extend((name, message) for message in messages)
+        errors.extend((name, message) for message in messages)
     html = render_template("selfcheck/form.html", form=form, questions=questions(), errors=errors,
                            answer_labels=ANSWER_LABELS, already_sent=already_sent)
     return private(make_response(html, status))
@@ -158,8 +169,8 @@ def submit(lang: Language) -> Response:
     repeated = [name for name in sent if len(sent.getlist(name)) > 1]
     valid = form.validate()
     form_errors = []
-    csrf = getattr(form, "csrf_token", None)
-    if csrf is not None and csrf.errors:
+    if not _csrf_token_is_valid():
+        valid = False
         form_errors.append(("", CSRF_MESSAGE))
     if repeated:
         valid = False
@@ -167,10 +178,7 @@ def submit(lang: Language) -> Response:
     if not is_idempotency_key(form.idempotency_key.data):
         form.idempotency_key.data = _idempotency_key()
         valid = False
-    if not valid:
-        # The answers are kept; a stale CSRF token is simply replaced (the form renders a fresh one).
-        if csrf is not None:
-            csrf.errors = []
+    if not valid:  # the answers are kept; a stale CSRF token is replaced (the form renders a fresh one)
         return render_form(form, 422, form_errors)
 
     answers = form.answers()
@@ -190,7 +198,7 @@ def submit(lang: Language) -> Response:
 
 def offline_form_page() -> str:
     """The form without a session or CSRF token, for the offline bundle; the page script takes over."""
-    form = form_class()(formdata=None, meta={"csrf": False})
+    form = form_class()(formdata=None)
     return render_template("selfcheck/form.html", form=form, questions=questions(), errors=[],
                            answer_labels=ANSWER_LABELS, offline=True)
 
@@ -281,8 +289,7 @@ def submit_json(lang: Language) -> Response:
               "idempotency_key": payload.get("idempotency_key") or "", "consent": "y"}
     if not all(isinstance(value, (str, int)) and not isinstance(value, bool) for value in values.values()):
         return _json_error(400, _l("Something was wrong with that request"))
-    form = form_class()(formdata=MultiDict({key: str(value) for key, value in values.items()}),
-                        meta={"csrf": False})
+    form = form_class()(formdata=MultiDict({key: str(value) for key, value in values.items()}))
     valid = form.validate()
     if not is_idempotency_key(form.idempotency_key.data):
         return _json_error(422, _l("Something was wrong with that request"))
