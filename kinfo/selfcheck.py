@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from flask import (
     Blueprint,
@@ -101,11 +102,11 @@ def store_consented(form, answers: dict, items: list, lang: Language) -> str:
                              language=lang.tag, contact=contact or None)
 
 
-def _csrf_token_is_valid() -> bool:
+def _csrf_token_is_valid(sent: MultiDict) -> bool:
     """Flask-WTF's check of the token the form page carried (the form class has no CSRF field: a valid
     submission never shows the form again, so it need not sign a new token it would throw away)."""
     try:
-        validate_csrf(request.form.get("csrf_token"))
+        validate_csrf(sent.get("csrf_token"))
     except ValidationError:
         return False
     return True
@@ -161,15 +162,29 @@ def start_again(lang: Language) -> Response:
     return form_page(lang)
 
 
+def _form_sent() -> MultiDict:
+    """The fields the patient sent. Werkzeug keeps percent-encoded bytes that are not UTF-8 as the escapes
+    themselves ("%ED%A0%80" would be stored as typed text) and drops a whole body that holds raw ones (every
+    answer lost). For such a body every byte that is not text becomes U+FFFD instead, which the text checks
+    refuse with a message beside the field: nothing is stored changed, and the other answers are kept."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        body = request.get_data(cache=True)  # request.form parses this cached copy; the stream is read once
+        try:
+            unquote_to_bytes(body).decode()
+        except UnicodeDecodeError:
+            return MultiDict(parse_qsl(body.decode(errors="replace"), keep_blank_values=True, errors="replace"))
+    return request.form
+
+
 @bp.post("/<lang:lang>/self-check")
 def submit(lang: Language) -> Response:
     """Check the answers, show the outcome, and store them only if the patient consented."""
-    form = form_class()()
-    sent = request.form
+    sent = _form_sent()
+    form = form_class()(formdata=sent)
     repeated = [name for name in sent if len(sent.getlist(name)) > 1]
     valid = form.validate()
     form_errors = []
-    if not _csrf_token_is_valid():
+    if not _csrf_token_is_valid(sent):
         valid = False
         form_errors.append(("", CSRF_MESSAGE))
     if repeated:

@@ -65,12 +65,28 @@ def test_a_lone_surrogate_is_refused_as_text():
     assert not has_forbidden_characters("Tiếng Việt, العربية, 简体中文\nnew line")
 
 
-def test_invalid_utf8_bytes_never_break_anything(app, client):
+@pytest.mark.parametrize(
+    ("field", "sent"),
+    [
+        ("notes", b"a%ED%A0%80b"),  # a lone surrogate, percent-encoded
+        ("notes", b"a%FFb"),  # a byte that is never UTF-8
+        ("name", b"J%C0%AF"),  # an overlong encoding of "/"
+        ("notes", b"a\xed\xa0\x80b"),  # raw bytes, not percent-encoded
+    ],
+)
+def test_bytes_that_are_not_text_are_refused_beside_the_field_and_the_other_answers_kept(app, client, field, sent):
     token, key = form_token(client)
-    body = f"csrf_token={token}&idempotency_key={key}&notes=%ED%A0%80%FF&" + "&".join(
-        f"{k}={v}" for k, v in answers().items())
+    body = (f"csrf_token={token}&idempotency_key={key}&consent=y&" + "&".join(
+        f"{k}={v}" for k, v in answers(adult="no").items())).encode() + b"&" + field.encode() + b"=" + sent
     response = client.post("/en/self-check", data=body, content_type="application/x-www-form-urlencoded")
-    assert response.status_code in (200, 422)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Remove invisible or special control characters from this text." in page
+    assert "%ED" not in page and "%FF" not in page and "%C0" not in page
+    assert 'id="adult-no" name="adult" value="no" checked' in page  # the answers are kept
+    assert 'id="condition-depression" name="condition" value="depression" checked' in page
+    assert 'id="consent" name="consent" value="y" checked' in page
+    assert row_count(app) == 0
 
 
 def test_a_repeated_field_is_refused(app, client):
