@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from urllib.parse import parse_qsl, unquote_to_bytes
+from urllib.parse import parse_qsl
 
 from flask import (
     Blueprint,
@@ -165,14 +165,12 @@ def start_again(lang: Language) -> Response:
 def _form_sent() -> MultiDict:
     """The fields the patient sent. Werkzeug keeps percent-encoded bytes that are not UTF-8 as the escapes
     themselves ("%ED%A0%80" would be stored as typed text) and drops a whole body that holds raw ones (every
-    answer lost). For such a body every byte that is not text becomes U+FFFD instead, which the text checks
-    refuse with a message beside the field: nothing is stored changed, and the other answers are kept."""
+    answer lost). Parsed here, with the same stdlib call, every byte that is not text becomes U+FFFD instead,
+    which the text checks refuse with a message beside the field: nothing is stored changed, and the other
+    answers are kept. The body is parsed once; a valid one gives exactly what request.form would."""
     if request.mimetype == "application/x-www-form-urlencoded":
-        body = request.get_data(cache=True)  # request.form parses this cached copy; the stream is read once
-        try:
-            unquote_to_bytes(body).decode()
-        except UnicodeDecodeError:
-            return MultiDict(parse_qsl(body.decode(errors="replace"), keep_blank_values=True, errors="replace"))
+        text = request.get_data().decode(errors="replace")  # MAX_CONTENT_LENGTH still applies (413)
+        return MultiDict(parse_qsl(text, keep_blank_values=True, errors="replace"))
     return request.form
 
 
