@@ -18,7 +18,7 @@ from _servers import gunicorn
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent))
-from kinfo.i18n import LANGUAGES  # noqa: E402
+from kinfo.core.i18n import LANGUAGES  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 RUNS = 9

@@ -1,12 +1,13 @@
-"""Flask commands: ``flask translate …`` for the catalogs."""
+"""Flask commands: ``flask translate …`` (catalogs), ``flask submissions …`` (stored self-checks) and
+``flask staff …`` (accounts)."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from . import catalogs
-from .i18n import BY_URL_TAG
+from .core import catalogs
+from .core.i18n import BY_URL_TAG
 
 translate = AppGroup("translate", help="Work with the gettext catalogs (see translations/README.md).")
 
@@ -21,10 +22,10 @@ def extract_command() -> None:
 @translate.command("init")
 @click.argument("tag")
 def init_command(tag: str) -> None:
-    """Start the catalog of a language that is in the registry (kinfo/i18n.py)."""
+    """Start the catalog of a language that is in the registry (kinfo/core/i18n.py)."""
     language = BY_URL_TAG.get(tag.lower())
     if language is None:
-        raise click.BadParameter(f"{tag!r} is not in the language registry (kinfo/i18n.py)", param_hint="TAG")
+        raise click.BadParameter(f"{tag!r} is not in the language registry (kinfo/core/i18n.py)", param_hint="TAG")
     catalogs.init(language)
 
 
@@ -72,7 +73,7 @@ def rotate_key_command() -> None:
     """
     from flask import current_app
 
-    from . import encryption
+    from .core import encryption
 
     app = current_app._get_current_object()
     if not app.config.get("ENCRYPTION_KEYS"):
@@ -88,7 +89,7 @@ def purge_command(days: int | None) -> None:
     """Delete self-checks older than the retention period (default 30 days). Run daily (see README)."""
     from flask import current_app
 
-    from . import retention
+    from .staff import retention
 
     keep = days if days is not None else current_app.config["SUBMISSION_RETENTION_DAYS"]
     if keep < 0:
@@ -108,7 +109,7 @@ def _password(confirm: bool = True) -> str:
 @click.option("--language", default="en", help="Language of the staff pages for this account.")
 def staff_create(email: str, language: str) -> None:
     """Create a staff account (asks for a password of 12 to 256 characters)."""
-    from . import accounts
+    from .staff import accounts
 
     if language.lower() not in BY_URL_TAG:
         raise click.BadParameter(f"{language!r} is not a shipped language", param_hint="--language")
@@ -123,7 +124,7 @@ def staff_create(email: str, language: str) -> None:
 @click.argument("email")
 def staff_set_password(email: str) -> None:
     """Set a new password; every session of the account ends."""
-    from . import accounts
+    from .staff import accounts
 
     try:
         accounts.set_password(email, _password())
@@ -136,7 +137,7 @@ def staff_set_password(email: str) -> None:
 @click.argument("email")
 def staff_deactivate(email: str) -> None:
     """Stop an account from signing in; its sessions end now."""
-    from . import accounts
+    from .staff import accounts
 
     try:
         accounts.deactivate(email)

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from kinfo.models import Base
+from kinfo.core.models import Base
 
 config = context.config
 target_metadata = Base.metadata

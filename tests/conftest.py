@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kinfo import create_app
-from kinfo.i18n import LANGUAGES, translated_languages
+from kinfo.core.i18n import LANGUAGES, translated_languages
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 
 from babel.messages.pofile import read_po
 
-from kinfo.catalogs import POT
-from kinfo.i18n import LANGUAGES
+from kinfo.core.catalogs import POT
+from kinfo.core.i18n import LANGUAGES
 
 
 class _TextExtractor(HTMLParser):

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import func, select
 
-from kinfo.models import Submission
+from kinfo.core.models import Submission
 
 CALM_ANSWERS = {
     "adult": "yes", "pregnant": "no", "breastfeeding": "no", "bp_high": "no", "heart": "no",

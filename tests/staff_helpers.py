@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kinfo import accounts
+from kinfo.staff import accounts
 
 PASSWORD = "correct horse battery staple"
 

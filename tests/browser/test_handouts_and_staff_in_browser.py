@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from kinfo.i18n import LANGUAGES
+from kinfo.core.i18n import LANGUAGES
 
 from ..selfcheck_helpers import answers, new_key, submit
 from ..staff_helpers import PASSWORD, make_account

@@ -9,8 +9,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from kinfo import content
-from kinfo.models import Submission
+from kinfo.core import content
+from kinfo.core.models import Submission
 
 from ..conftest import TEST_SECRET
 from ..selfcheck_helpers import CALM_ANSWERS

@@ -1,0 +1,65 @@
+"""Each language's offline bundle: the pages and static files a phone keeps, listed with content hashes,
+built from the language registry."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+from flask import current_app, url_for
+
+from ..core.assets import asset_url
+from ..core.i18n import LANGUAGES, Language
+
+# Static files every language's offline copy needs (pages reference them by content-hashed URL).
+BUNDLE_ASSETS = ("css/site.css", "css/handout.css", "js/pwa/offline.js", "js/selfcheck/form.js",
+                 "js/selfcheck/offline.js", "icons/icon.svg", "icons/icon-192.png", "icons/icon-512.png",
+                 "icons/icon-maskable-512.png")
+# Pages of a language that work offline, by endpoint. The real self-check form is no-store (it carries a
+# CSRF token and a key): offline, the service worker answers with its cacheable twin, the offline form.
+BUNDLE_PAGES = ("article.page", "selfcheck.offline_form", "selfcheck.offline_result", "handout.page",
+                "pwa.offline_page", "selfcheck.rules", "pwa.manifest")
+_lock = threading.Lock()
+
+
+def bundle_urls(language: Language) -> list[str]:
+    """Every URL of one language's offline copy: its pages, then the static files they use."""
+    return [url_for(endpoint, lang=language) for endpoint in BUNDLE_PAGES] + [asset_url(name)
+                                                                            for name in BUNDLE_ASSETS]
+
+
+def bundles() -> dict:
+    """Every language's bundle with each file's hash and size, and one version over all of them.
+
+    Computed once per process by fetching each page through the app itself, so the hashes are exactly
+    what a browser will receive.
+    """
+    cached = current_app.extensions.get("kinfo_bundles")
+    if cached is not None:
+        return cached
+    with _lock:
+        if "kinfo_bundles" in current_app.extensions:
+            return current_app.extensions["kinfo_bundles"]
+        client = current_app.test_client()
+        files_by_language, overall = {}, hashlib.sha256()
+        for language in LANGUAGES:
+            files = []
+            for url in bundle_urls(language):
+                # Each page in an app context of its own: a request made from inside this one would share
+                # its `g`, and with it this request's language and translations.
+                with current_app.app_context():
+                    response = client.get(url, headers={"Accept-Encoding": "identity"})
+                if response.status_code != 200 or "no-store" in response.headers.get("Cache-Control", ""):
+                    raise RuntimeError(f"{url} cannot be part of an offline bundle ({response.status_code})")
+                digest = hashlib.sha256(response.data).hexdigest()
+                files.append({"url": url, "sha256": digest, "bytes": len(response.data)})
+                overall.update(f"{url} {digest}\n".encode())
+            files_by_language[language.url_tag] = files
+        result = {"version": overall.hexdigest()[:16], "files": files_by_language}
+        current_app.extensions["kinfo_bundles"] = result
+        return result
+
+
+def offline_version() -> str:
+    """One version over every language's offline files: it changes whenever any of them does."""
+    return bundles()["version"]

@@ -1,0 +1,71 @@
+"""The service worker (``/sw.js``), each language's manifest, offline bundle list and offline page."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from ..core.assets import asset_url
+from ..core.i18n import LANGUAGES, Language
+from ..core.pagecache import public_page
+from . import bp
+from .bundles import bundles, offline_version
+
+THEME_COLOUR, BACKGROUND_COLOUR = "#1d5c63", "#fdfcf8"
+
+
+@bp.get("/<lang:lang>/offline-bundle.json")
+def bundle(lang: Language) -> Response:
+    """What the service worker must cache for this language, with content hashes and the version."""
+    data = bundles()
+    files = data["files"][lang.url_tag]
+    body = {"version": data["version"], "language": lang.url_tag, "files": files,
+            "bytes": sum(item["bytes"] for item in files)}
+    response = Response(json.dumps(body), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The one service worker, at the root so it controls every language; always revalidated."""
+    script = render_template("pwa/sw.js", version=offline_version(),
+                             languages=[language.url_tag for language in LANGUAGES])
+    response = Response(script, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/<lang:lang>/manifest.webmanifest")
+def manifest(lang: Language) -> Response:
+    """The web app manifest of one language: its name, direction, start URL and scope."""
+    with force_locale(lang.babel_locale):
+        name = str(_l("Ketamine infusion therapy: a guide for patients"))
+        short_name = str(_l("Ketamine guide"))
+        description = str(_l("Plain-language information about ketamine infusion therapy for depression and "
+                             "anxiety."))
+    body = {
+        "name": name, "short_name": short_name, "description": description, "lang": lang.tag,
+        "dir": lang.direction, "id": f"/{lang.url_tag}/", "start_url": f"/{lang.url_tag}/",
+        "scope": f"/{lang.url_tag}/", "display": "standalone", "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "icons": [
+            {"src": asset_url("icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+            {"src": asset_url("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": asset_url("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": asset_url("icons/icon-maskable-512.png"), "sizes": "512x512", "type": "image/png",
+             "purpose": "maskable"},
+        ],
+    }
+    response = public_page(json.dumps(body, ensure_ascii=False))
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/<lang:lang>/offline")
+def offline_page(lang: Language) -> Response:
+    """Shown by the service worker when a page is not on this phone and there is no connection."""
+    return public_page(render_template("pwa/offline.html"))

@@ -1,0 +1,18 @@
+"""The pre-visit self-check: the question table, the form, the outcome, the phone's JSON API, the offline
+pages and — only with consent — storage. Every URL under ``/<lang>/self-check`` is served from here."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("selfcheck", __name__)
+
+# The route modules add their views to ``bp``; they are imported after it exists.
+from . import api, asked, offline, views  # noqa: E402, F401
+
+
+def init_app(app) -> None:
+    """Read the clinic's question settings, build the form class once, register the blueprint."""
+    asked.init_app(app)
+    app.before_request(views.keep_body_for_parsing)  # before the CSRF check reads the form
+    app.register_blueprint(bp)

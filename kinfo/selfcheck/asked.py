@@ -1,0 +1,45 @@
+"""The questions this clinic asks (the table less what it switched off), their form class, and their
+labels in the current language."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from ..core.config import ConfigurationError
+from ..core.i18n import text_key
+from .forms import build_form_class
+from .questions import ANSWER_LABELS, active_questions, validate_switched_off, validate_threshold
+
+
+def questions() -> tuple:
+    """The questions asked, in table order."""
+    return current_app.extensions["kinfo_questions"]
+
+
+def form_class():
+    """The self-check form class built once from ``questions()``."""
+    return current_app.extensions["kinfo_selfcheck_form"]
+
+
+def labels() -> dict:
+    """The question and answer labels as plain strings in the current language, worked out once per
+    language: the result page lists every answer, and resolving each lazy string per request is costly."""
+    cache = current_app.extensions.setdefault("kinfo_labels", {})
+    key = text_key()
+    if key not in cache:
+        cache[key] = {"questions": {q.id: str(q.label) for q in questions()},
+                      "answers": {code: str(label) for code, label in ANSWER_LABELS.items()}}
+    return cache[key]
+
+
+def init_app(app) -> None:
+    """Check the clinic's question settings and build the form class, or refuse to start."""
+    switched_off = set(app.config["SELF_CHECK_OFF"])
+    try:
+        validate_switched_off(switched_off)
+        app.config["SELF_CHECK_BP_THRESHOLD"] = validate_threshold(app.config["SELF_CHECK_BP_THRESHOLD"])
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from error
+    asked = active_questions(switched_off)
+    app.extensions["kinfo_questions"] = asked
+    app.extensions["kinfo_selfcheck_form"] = build_form_class(asked, app.config["CLINIC_NAME"])

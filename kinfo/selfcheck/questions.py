@@ -1,0 +1,307 @@
+"""The pre-visit self-check as one declarative table.
+
+The form, the outcome, storage, the staff view, the exports and the offline page all read ``QUESTIONS``.
+Answer codes are stable (they are what is stored); labels are translated. An outcome never says whether
+someone is "eligible": it lists what to talk about with the care team.
+
+Sources: items marked ``article`` come from the client's article (our /<lang>/ page). The others follow the
+APA consensus statement on ketamine for mood disorders (Sanacora G. et al., JAMA Psychiatry
+2017;74(4):399–405, doi:10.1001/jamapsychiatry.2017.0080) or common clinic practice, and a clinic may switch
+them off (setting ``SELF_CHECK_OFF``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Literal
+
+from flask_babel import lazy_gettext as _l
+
+
+class Level(IntEnum):
+    """How an answer is flagged; higher is shown first."""
+
+    INFO = 1
+    DISCUSS = 2
+    CRISIS = 3
+
+
+@dataclass(frozen=True)
+class Flag:
+    """What a flagged answer means for the patient: a level, a sentence, and why."""
+
+    level: Level
+    text: object  # lazy string: "Talk with your care team about … before an infusion."
+    reason: object | None = None  # lazy string
+    emergency_first: bool = False  # CRISIS: put "call the emergency number now" first
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question: stable id and answer codes, translated wording, where it comes from, and its flags."""
+
+    id: str
+    label: object
+    answers: tuple[str, ...] = ()  # empty for numbers and text
+    kind: Literal["choice", "number", "text"] = "choice"
+    source: Literal["article", "apa", "practice"] = "apa"
+    why: object | None = None  # the short "why we ask" line
+    section: str | None = None  # the article section that explains it
+    flags: dict[str, Flag] = field(default_factory=dict)
+    follows: tuple[str, tuple[str, ...]] | None = None  # (question id, answers that make it apply)
+    required: bool = True
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int | None = None
+
+    @property
+    def switchable(self) -> bool:
+        """Only questions that do not come from the article may be switched off by a clinic."""
+        return self.source != "article"
+
+
+YES_NO = ("yes", "no")
+YES_NO_UNSURE = ("yes", "no", "unsure")
+
+ANSWER_LABELS = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "unsure": _l("I'm not sure"),
+    "depression": _l("Depression"),
+    "anxiety": _l("Anxiety"),
+    "both": _l("Both depression and anxiety"),
+    "other": _l("Something else"),
+    "0": _l("None"),
+    "1": _l("One"),
+    "2plus": _l("Two or more"),
+    "sometimes": _l("Yes, sometimes"),
+    "plan": _l("Yes, and I have thought about how I would do it"),
+    "prefer_not": _l("I'd rather not say"),
+}
+
+
+def _discuss(text, reason=None) -> Flag:
+    return Flag(Level.DISCUSS, text, reason)
+
+
+def _on(answers: tuple[str, ...], flag: Flag) -> dict[str, Flag]:
+    return {answer: flag for answer in answers}
+
+
+BP_FLAG = _discuss(_l("Talk with your care team about your blood pressure before an infusion."),
+                   _l("Ketamine can raise blood pressure, so high blood pressure needs to be under control first."))
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("adult", _l("Are you 18 or older?"), YES_NO, source="practice",
+             why=_l("This guide and most ketamine clinics are for adults."), section="before-your-visit",
+             flags=_on(("no",), _discuss(_l("Talk with your care team about your age before an infusion."),
+                                         _l("This treatment is usually offered to adults.")))),
+    Question("pregnant", _l("Are you pregnant, or could you be?"), YES_NO_UNSURE, source="article",
+             why=_l("The possible risks to an unborn baby are not yet fully known."), section="who-should-not",
+             flags=_on(("yes", "unsure"), _discuss(
+                 _l("Talk with your care team about pregnancy before an infusion."),
+                 _l("Ketamine is not advised during pregnancy: the possible risks to an unborn baby are not yet "
+                    "fully known.")))),
+    Question("breastfeeding", _l("Are you breastfeeding?"), YES_NO, source="article",
+             why=_l("The possible risks to a breastfed baby are not yet fully known."), section="who-should-not",
+             flags=_on(("yes",), _discuss(
+                 _l("Talk with your care team about breastfeeding before an infusion."),
+                 _l("Ketamine is not advised while breastfeeding: the possible risks to the baby are not yet "
+                    "fully known.")))),
+    Question("bp_high", _l("Has a doctor or nurse told you that you have high blood pressure?"), YES_NO_UNSURE,
+             source="article", why=_l("Ketamine can raise blood pressure."), section="who-should-not"),
+    Question("bp_treated", _l("Is your high blood pressure treated and under control?"), YES_NO_UNSURE,
+             source="article", why=_l("High blood pressure that is not treated or not under control is a reason "
+                                      "to wait."), section="who-should-not",
+             follows=("bp_high", ("yes", "unsure")), flags=_on(("no", "unsure"), BP_FLAG)),
+    Question("bp_systolic", _l("Your last blood pressure reading: the top number (optional)"), kind="number",
+             source="article", why=_l("If you know your last reading, it helps your care team."),
+             section="who-should-not", required=False, minimum=50, maximum=300),
+    Question("bp_diastolic", _l("Your last blood pressure reading: the bottom number (optional)"), kind="number",
+             source="article", section="who-should-not", required=False, minimum=30, maximum=200),
+    Question("heart", _l("Have you had heart disease, chest pain, an irregular heartbeat, a heart attack, a "
+                         "stroke or an aneurysm?"), YES_NO_UNSURE,
+             why=_l("Ketamine can raise blood pressure for a short time."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(
+                 _l("Talk with your care team about your heart and blood vessels before an infusion."),
+                 _l("Ketamine can raise blood pressure, which adds strain on the heart and blood vessels.")))),
+    Question("thyroid_overactive", _l("Have you been told your thyroid is overactive (hyperthyroidism)?"),
+             YES_NO_UNSURE, source="article",
+             why=_l("An overactive thyroid that is not treated can make ketamine's effects on the heart "
+                    "stronger."), section="who-should-not"),
+    Question("thyroid_treated", _l("Is your overactive thyroid being treated?"), YES_NO_UNSURE, source="article",
+             section="who-should-not", follows=("thyroid_overactive", ("yes", "unsure")),
+             why=_l("An overactive thyroid that is not treated is a reason to wait."),
+             flags=_on(("no", "unsure"), _discuss(
+                 _l("Talk with your care team about your thyroid before an infusion."),
+                 _l("An overactive thyroid that is not treated can make ketamine's effects on the heart and "
+                    "blood vessels stronger.")))),
+    Question("condition", _l("What are you looking for help with?"), ("depression", "anxiety", "both", "other"),
+             source="article", why=_l("This guide is about depression and anxiety."), section="who-it-is-for",
+             flags=_on(("other",), Flag(Level.INFO, _l(
+                 "This guide is about depression and anxiety. Ask your care team whether ketamine is used for what "
+                 "you need help with.")))),
+    Question("antidepressants_tried", _l("How many antidepressant medicines have you tried for this?"),
+             ("0", "1", "2plus", "unsure"), source="article",
+             why=_l("Ketamine is usually considered after at least two antidepressants have not helped."),
+             section="who-it-is-for",
+             flags=_on(("0", "1", "unsure"), _discuss(
+                 _l("Talk with your care team about the treatments you have tried before an infusion."),
+                 _l("Ketamine is usually considered for people who have tried at least two antidepressants "
+                    "without getting better.")))),
+    Question("psychosis", _l("Have you ever been diagnosed with schizophrenia or psychosis, or had "
+                             "hallucinations?"), YES_NO_UNSURE,
+             why=_l("Ketamine can change how you see and feel things for a short time."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(
+                 _l("Talk with your care team about psychosis or hallucinations before an infusion."),
+                 _l("Ketamine can make these experiences stronger for some people.")))),
+    Question("mania", _l("Do you have bipolar disorder, or are you having a \"high\" (manic) episode now?"),
+             YES_NO_UNSURE, why=_l("Your care team needs to know about mood highs before treatment."),
+             section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(
+                 _l("Talk with your care team about bipolar disorder or manic episodes before an infusion."),
+                 _l("Your care team will check that your mood is stable enough for treatment.")))),
+    Question("substance", _l("In the past year, have you used any drug not prescribed to you (ketamine "
+                             "included), or had problems with alcohol or drugs?"), YES_NO_UNSURE,
+             why=_l("Ketamine can be misused, so your care team plans treatment with this in mind."),
+             section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(
+                 _l("Talk with your care team about alcohol and drug use before an infusion."),
+                 _l("Your care team plans safe treatment around it. Being open helps you get the right care.")))),
+    Question("head_eye_pressure", _l("Do you have raised pressure in your head (for example after a brain "
+                                     "injury) or in your eyes (glaucoma)?"), YES_NO_UNSURE,
+             why=_l("Ketamine can raise pressure in the head and eyes."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(
+                 _l("Talk with your care team about pressure in your head or eyes before an infusion."),
+                 _l("Ketamine can raise this pressure.")))),
+    Question("seizures", _l("Do you have epilepsy or seizures?"), YES_NO_UNSURE,
+             why=_l("Your care team needs to know about seizures before any treatment."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(
+                 _l("Talk with your care team about seizures before an infusion."),
+                 _l("Your care team will plan your treatment safely around them.")))),
+    Question("liver", _l("Do you have liver disease?"), YES_NO_UNSURE,
+             why=_l("Your care team checks your liver health before treatment."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(
+                 _l("Talk with your care team about your liver before an infusion."),
+                 _l("Your care team will check whether it changes your treatment plan.")))),
+    Question("bladder", _l("Do you have bladder problems?"), YES_NO_UNSURE,
+             why=_l("Your care team checks for bladder problems before treatment."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(
+                 _l("Talk with your care team about bladder problems before an infusion."),
+                 _l("Your care team will check whether it changes your treatment plan.")))),
+    Question("ketamine_reaction", _l("Have you ever had an allergy or a bad reaction to ketamine or to "
+                                     "anesthesia?"), YES_NO_UNSURE,
+             why=_l("A past reaction may happen again."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(
+                 _l("Talk with your care team about your past reaction before an infusion."),
+                 _l("A past reaction to ketamine or anesthesia may happen again.")))),
+    Question("medicines", _l("Do you take opioids, benzodiazepines, gabapentin or pregabalin, MAOIs or "
+                             "stimulants?"), YES_NO_UNSURE,
+             why=_l("Some medicines change how ketamine works or how safe it is."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(
+                 _l("Talk with your care team about your medicines before an infusion. Bring a full list of "
+                    "everything you take."),
+                 _l("Some medicines change how ketamine works or how safe it is.")))),
+    Question("self_harm", _l("In the past 2 weeks, have you had thoughts that you would be better off dead, or "
+                             "of hurting yourself?"), ("no", "sometimes", "plan", "prefer_not"),
+             why=_l("We ask everyone. If you are struggling, help is available right now."), section="summary",
+             flags={
+                 "sometimes": Flag(Level.CRISIS, _l("You said you have had thoughts of dying or hurting yourself. "
+                                                    "You deserve support now, not only at your visit.")),
+                 "prefer_not": Flag(Level.CRISIS, _l("If you are having thoughts of dying or hurting yourself, "
+                                                     "please reach out now. You deserve support.")),
+                 "plan": Flag(Level.CRISIS, _l("You said you have thought about how you would hurt yourself. "
+                                               "Please get help right now."), emergency_first=True),
+             }),
+    Question("ride_home", _l("Will an adult take you home after the infusion?"), YES_NO_UNSURE,
+             source="practice", why=_l("You should not drive yourself home after an infusion."),
+             section="before-your-visit",
+             flags=_on(("no", "unsure"), Flag(Level.INFO, _l(
+                 "Plan a ride home. You should not drive yourself home after an infusion. Your clinic will tell "
+                 "you when it is safe to drive again.")))),
+    Question("notes", _l("Anything else your clinic should know (optional)"), kind="text", source="practice",
+             required=False, max_length=1000),
+)
+
+QUESTION_BY_ID = {question.id: question for question in QUESTIONS}
+
+
+def active_questions(switched_off: frozenset[str] | set[str] = frozenset()) -> tuple[Question, ...]:
+    """The questions a clinic asks: all of them but the switchable ones it turned off."""
+    return tuple(q for q in QUESTIONS if not (q.switchable and q.id in switched_off))
+
+
+def validate_switched_off(switched_off) -> None:
+    """Refuse settings that name an unknown question or try to switch off one from the article."""
+    for question_id in switched_off:
+        question = QUESTION_BY_ID.get(question_id)
+        if question is None:
+            raise ValueError(f"SELF_CHECK_OFF names unknown question {question_id!r}")
+        if not question.switchable:
+            raise ValueError(f"SELF_CHECK_OFF cannot switch off {question_id!r}: it comes from the article")
+    if "bp_systolic" in switched_off or "bp_diastolic" in switched_off:
+        raise ValueError("the blood pressure reading comes from the article and cannot be switched off")
+
+
+def validate_threshold(threshold) -> tuple[int, int]:
+    """The clinic's blood pressure threshold as (systolic, diastolic), or ValueError saying what is wrong."""
+    systolic_q, diastolic_q = QUESTION_BY_ID["bp_systolic"], QUESTION_BY_ID["bp_diastolic"]
+    if (not isinstance(threshold, (list, tuple)) or len(threshold) != 2
+            or not all(isinstance(number, int) and not isinstance(number, bool) for number in threshold)):
+        raise ValueError(f"SELF_CHECK_BP_THRESHOLD must be two whole numbers, like [140, 90], not {threshold!r}")
+    systolic, diastolic = threshold
+    if not (systolic_q.minimum <= systolic <= systolic_q.maximum
+            and diastolic_q.minimum <= diastolic <= diastolic_q.maximum and diastolic < systolic):
+        raise ValueError(f"SELF_CHECK_BP_THRESHOLD {threshold!r} is not a blood pressure: the top number "
+                         f"{systolic_q.minimum}-{systolic_q.maximum}, the bottom {diastolic_q.minimum}-"
+                         f"{diastolic_q.maximum} and lower")
+    return systolic, diastolic
+
+
+def applies(question: Question, answers: dict[str, str]) -> bool:
+    """Whether a follow-up question applies given the other answers (plain questions always do)."""
+    if question.follows is None:
+        return True
+    parent, triggers = question.follows
+    return answers.get(parent) in triggers
+
+
+@dataclass(frozen=True)
+class OutcomeItem:
+    """One flagged answer in an outcome."""
+
+    code: str  # "<question id>:<answer>", or BP_READING_CODE
+    question: Question
+    flag: Flag
+
+
+BP_READING_CODE = "bp_reading:high"
+
+
+def flag_for_code(code: str) -> Flag | None:
+    """The flag behind a stored outcome code (``pregnant:yes``, ``bp_reading:high``), for the staff view."""
+    if code == BP_READING_CODE:
+        return BP_FLAG
+    question_id, _, answer = code.partition(":")
+    question = QUESTION_BY_ID.get(question_id)
+    return question.flags.get(answer) if question else None
+
+
+def outcome(answers: dict[str, object], questions: tuple[Question, ...],
+            threshold: tuple[int, int]) -> list[OutcomeItem]:
+    """The flagged items for a set of valid answers, CRISIS first, then DISCUSS, then INFO, in table order."""
+    items: list[OutcomeItem] = []
+    for question in questions:
+        if not applies(question, answers):  # type: ignore[arg-type]
+            continue
+        answer = answers.get(question.id)
+        flag = question.flags.get(answer) if isinstance(answer, str) else None
+        if flag is not None:
+            items.append(OutcomeItem(f"{question.id}:{answer}", question, flag))
+    systolic, diastolic = answers.get("bp_systolic"), answers.get("bp_diastolic")
+    high = (isinstance(systolic, int) and systolic >= threshold[0]) or (
+        isinstance(diastolic, int) and diastolic >= threshold[1])
+    if high and not any(item.flag is BP_FLAG for item in items):
+        items.append(OutcomeItem(BP_READING_CODE, QUESTION_BY_ID["bp_systolic"], BP_FLAG))
+    return sorted(items, key=lambda item: -item.flag.level)

@@ -1,0 +1,149 @@
+"""The self-check's pages: the form (``/<lang>/self-check``), its outcome, and starting again."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qsl
+
+from flask import Response, current_app, make_response, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import validate_csrf
+from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
+
+from ..core import csrf
+from ..core.i18n import Language
+from ..core.pagecache import private_page
+from ..core.security import from_this_site
+from ..public.fragments import in_cached_frame
+from . import bp, storage
+from .asked import form_class, labels, questions
+from .forms import is_idempotency_key
+from .questions import ANSWER_LABELS, Level, outcome
+
+KEY_IN_SESSION = "selfcheck_key"
+CSRF_MESSAGE = _l("This page was open for a long time, so we could not send it safely. Your answers are still "
+                  "here. Please check them and press the button again.")
+REPEATED_MESSAGE = _l("Some questions were answered more than once. Please check your answers.")
+
+
+def _idempotency_key() -> str:
+    """One key per filled-in form, kept in the session: back, refresh and double taps reuse it."""
+    key = session.get(KEY_IN_SESSION)
+    if not is_idempotency_key(key):
+        key = session[KEY_IN_SESSION] = str(uuid.uuid4())
+    return key
+
+
+def answer_rows(answers: dict) -> list[tuple[str, object, bool]]:
+    """(question, answer, typed by the patient?) for each answered question, in table order and the page's
+    language, for the "Your answers" list."""
+    names = labels()
+    return [(names["questions"][q.id], names["answers"][answers[q.id]] if q.kind == "choice" else answers[q.id],
+             q.kind != "choice") for q in questions() if q.id in answers]
+
+
+def _csrf_token_is_valid(sent: MultiDict) -> bool:
+    """Flask-WTF's check of the token in the fields as this view parsed them (see ``_form_sent``: a body
+    Werkzeug could not parse loses its token there, and not here)."""
+    try:
+        validate_csrf(sent.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+def render_form(form, status: int = 200, form_errors: list | None = None, already_sent: bool = False):
+    """The form with the patient's answers; ``already_sent`` offers to start a new self-check (the answers of
+    this form reached the clinic before, and different ones cannot replace them)."""
+    errors = list(form_errors or [])
+    for name, messages in form.errors.items():
+        errors.extend((name, message) for message in messages)
+    html = render_template("selfcheck/form.html", form=form, questions=questions(), errors=errors,
+                           answer_labels=ANSWER_LABELS, already_sent=already_sent)
+    return private_page(make_response(html, status))
+
+
+@bp.get("/<lang:lang>/self-check")
+def form_page(lang: Language) -> Response:
+    """The empty form (or a fresh one after "start again")."""
+    form = form_class()(formdata=None)
+    form.idempotency_key.data = _idempotency_key()
+    return render_form(form)
+
+
+@bp.post("/<lang:lang>/self-check/new")
+def start_again(lang: Language) -> Response:
+    """Forget the previous form's key so the next answers count as a new self-check.
+
+    It takes no CSRF token: it changes nothing but this browser's next key, and a result page left open
+    for hours must still be able to start again. A post from another site (which could make a replay count
+    as a new self-check) keeps the key and is only sent on to the form."""
+    if not from_this_site():
+        return redirect(url_for(".form_page", lang=lang), 303)
+    session.pop(KEY_IN_SESSION, None)
+    return form_page(lang)
+
+
+def keep_body_for_parsing() -> None:
+    """Keep the self-check's body before anything parses the form from it (the CSRF check does), so that
+    ``_form_sent`` can parse it its own way. Runs before every request; registered ahead of the CSRF check."""
+    if request.endpoint == "selfcheck.submit":
+        request.get_data(cache=True, parse_form_data=False)  # MAX_CONTENT_LENGTH still applies (413)
+
+
+def _form_sent() -> MultiDict:
+    """The fields the patient sent. Werkzeug keeps percent-encoded bytes that are not UTF-8 as the escapes
+    themselves ("%ED%A0%80" would be stored as typed text) and drops a whole body that holds raw ones (every
+    answer lost). Parsed here, with the same stdlib call, every byte that is not text becomes U+FFFD instead,
+    which the text checks refuse with a message beside the field: nothing is stored changed, and the other
+    answers are kept. The body is parsed once; a valid one gives exactly what request.form would."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        text = request.get_data().decode(errors="replace")  # kept by keep_body_for_parsing
+        return MultiDict(parse_qsl(text, keep_blank_values=True, errors="replace"))
+    return request.form
+
+
+@bp.post("/<lang:lang>/self-check")
+def submit(lang: Language) -> Response:
+    """Check the answers, show the outcome, and store them only if the patient consented."""
+    return _answer(lang, csrf_checked=True)
+
+
+@csrf.on_failure("selfcheck.submit")
+def _submit_failed_csrf_check(lang: Language) -> Response:
+    """A stale or missing token: the page comes back with every answer kept and a word on why."""
+    return _answer(lang, csrf_checked=False)
+
+
+def _answer(lang: Language, csrf_checked: bool) -> Response:
+    sent = _form_sent()
+    form = form_class()(formdata=sent)
+    repeated = [name for name in sent if len(sent.getlist(name)) > 1]
+    valid = form.validate()
+    form_errors = []
+    if not csrf_checked and not _csrf_token_is_valid(sent):
+        valid = False
+        form_errors.append(("", CSRF_MESSAGE))
+    if repeated:
+        valid = False
+        form_errors.append(("", REPEATED_MESSAGE))
+    if not is_idempotency_key(form.idempotency_key.data):
+        form.idempotency_key.data = _idempotency_key()
+        valid = False
+    if not valid:  # the answers are kept; a stale CSRF token is replaced (the form renders a fresh one)
+        return render_form(form, 422, form_errors)
+
+    answers = form.answers()
+    items = outcome(answers, questions(), current_app.config["SELF_CHECK_BP_THRESHOLD"])
+    reference = None
+    if form.consent.data:
+        try:
+            reference = storage.store_consented(form, answers, items, lang)
+        except storage.DifferentAnswersForKey:
+            return render_form(form, 409, [("", storage.CONFLICT_MESSAGE)], already_sent=True)
+    html = in_cached_frame("selfcheck/result.html", "selfcheck/_result.html", reference=reference,
+                           answer_rows=answer_rows(answers),
+                           **{level.name.lower(): [item for item in items if item.flag.level == level]
+                              for level in Level})
+    return private_page(make_response(html))

@@ -1,0 +1,72 @@
+"""Caching: public pages are shareable and revalidate cheaply; static files are hashed and immutable."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from kinfo.core.assets import IMMUTABLE
+
+
+@pytest.mark.parametrize("attempt", ["first render", "from the page cache"])
+def test_public_pages_send_an_etag_a_shared_cache_control_and_answer_304(client, attempt):
+    if attempt == "from the page cache":
+        client.get("/vi/")
+    response = client.get("/vi/")
+    assert response.status_code == 200
+    assert "public" in response.headers["Cache-Control"] and "max-age=300" in response.headers["Cache-Control"]
+    etag = response.headers["ETag"]
+    again = client.get("/vi/", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["ETag"] == etag
+    assert "Content-Security-Policy" in again.headers
+
+
+def test_the_page_cache_serves_the_same_page_compressed(client):
+    plain = client.get("/ar/").data
+    cached = client.get("/ar/", headers={"Accept-Encoding": "gzip, br"})
+    assert cached.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in cached.headers["Vary"]
+    assert gzip.decompress(cached.data) == plain
+    assert int(cached.headers["Content-Length"]) == len(cached.data)
+    identity = client.get("/ar/", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in identity.headers and identity.data == plain
+
+
+def test_head_of_a_cached_page_has_no_body(client):
+    client.get("/es/")
+    response = client.head("/es/")
+    assert response.status_code == 200 and response.data == b""
+
+
+def test_error_pages_and_redirects_are_not_shared(client):
+    assert "public" not in client.get("/nowhere").headers.get("Cache-Control", "")
+    assert client.get("/nowhere").status_code == 404  # still 404 the second time: not cached
+    assert "public" not in client.get("/").headers.get("Cache-Control", "")
+
+
+def test_static_assets_have_content_hashed_urls_and_an_immutable_cache_life(app, client):
+    with app.test_request_context():
+        from kinfo.core.assets import asset_url
+
+        url = asset_url("css/site.css")
+    assert url.startswith("/static/css/site.") and url.endswith(".css") and len(url) > len("/static/css/site.css")
+    response = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == IMMUTABLE
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.headers["Content-Type"].startswith("text/css")
+    assert client.get(url, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+
+def test_an_unhashed_or_stale_asset_url_is_not_found(client):
+    assert client.get("/static/css/site.css").status_code == 404
+    assert client.get("/static/css/site.0000000000.css").status_code == 404
+
+
+def test_the_very_first_render_is_already_compressed(client):
+    first = client.get("/zh-hans/", headers={"Accept-Encoding": "gzip"})
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert "简体中文" in gzip.decompress(first.data).decode()

@@ -1,0 +1,54 @@
+"""Security headers: on every response, exactly as defined, with a CSP that allows nothing from elsewhere."""
+
+from __future__ import annotations
+
+from kinfo.core.security import SECURITY_HEADERS
+
+from ..pages import public_page_urls, sample_url
+
+EXPECTED_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; manifest-src 'self'; "
+    "connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def every_url(app) -> list[str]:
+    """One URL for every route of the app (every language for the pages), plus errors and redirects."""
+    urls = [url for _endpoint, url in public_page_urls(app)]
+    urls += [sample_url(rule) for rule in app.url_map.iter_rules()]
+    urls += ["/", "/language/es", "/nowhere", "/xx/", "/zh-Hans/", "/es/self-check/new"]
+    with app.test_request_context():
+        from kinfo.core.assets import asset_url
+
+        urls += [asset_url(name) for name in app.extensions["kinfo_assets"]]
+    return urls
+
+
+def test_the_csp_is_exactly_the_strict_one():
+    assert SECURITY_HEADERS["Content-Security-Policy"] == EXPECTED_CSP
+
+
+def test_every_route_sends_every_security_header_and_no_server_banner(app, client):
+    covered = set()
+    for url in every_url(app):
+        for method in ("GET", "HEAD", "POST"):
+            response = client.open(url, method=method)
+            for name, value in SECURITY_HEADERS.items():
+                assert response.headers.get(name) == value, (method, url, name)
+            assert "Server" not in response.headers
+            assert "X-Powered-By" not in response.headers
+        adapter = app.url_map.bind("localhost")
+        for method in ("GET", "POST"):
+            try:
+                covered.add(adapter.match(url.split("?")[0], method=method)[0])
+            except Exception:  # noqa: BLE001, S112 - errors and redirects have no endpoint
+                continue
+    missing = {rule.endpoint for rule in app.url_map.iter_rules()} - covered
+    assert not missing, f"routes with no header test: {missing}"
+
+
+def test_the_header_values_are_the_documented_ones():
+    assert SECURITY_HEADERS["X-Content-Type-Options"] == "nosniff"
+    assert SECURITY_HEADERS["Referrer-Policy"] == "same-origin"
+    assert SECURITY_HEADERS["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert SECURITY_HEADERS["Cross-Origin-Resource-Policy"] == "same-origin"
