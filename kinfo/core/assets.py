@@ -18,6 +18,7 @@ from .config import STATIC_DIR
 
 bp = Blueprint("assets", __name__)
 
+URL_PREFIX = "/static/"
 IMMUTABLE = "public, max-age=31536000, immutable"
 COMPRESSIBLE = {"text/css", "text/javascript", "application/javascript", "image/svg+xml",
                 "application/json", "application/manifest+json"}
@@ -61,10 +62,10 @@ def load_assets(root: Path = STATIC_DIR) -> dict[str, Asset]:
 
 def asset_url(name: str) -> str:
     """The content-hashed URL of a static file."""
-    return "/static/" + current_app.extensions["kinfo_assets"][name].hashed_name
+    return URL_PREFIX + current_app.extensions["kinfo_assets"][name].hashed_name
 
 
-@bp.get("/static/<path:hashed_name>")
+@bp.get(URL_PREFIX + "<path:hashed_name>")
 def static_file(hashed_name: str) -> Response:
     """Serve a hashed static file; an unhashed or stale name is a 404 (never a stale immutable copy)."""
     asset = current_app.extensions["kinfo_assets_by_url"].get(hashed_name)

@@ -4,17 +4,40 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, render_template
+from flask import Response, current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from ..core import assets
 from ..core.assets import asset_url
 from ..core.i18n import LANGUAGES, Language
 from ..core.pagecache import public_page
+from ..public.languages import MENU_PAGES
 from . import bp
 from .bundles import bundles, offline_version
 
 THEME_COLOUR, BACKGROUND_COLOUR = "#1d5c63", "#fdfcf8"
+LANGUAGE_PLACEHOLDER = "__lang__"  # stands for a language tag in the URL templates the scripts receive
+
+
+def offline_routes() -> dict:
+    """The URLs the service worker and the page script need, built from the app's own routes, with
+    ``LANGUAGE_PLACEHOLDER`` where a language tag goes: the scripts never spell a path themselves."""
+    each = LANGUAGE_PLACEHOLDER
+    return {
+        "placeholder": each,
+        "article": url_for("article.page", lang=each),
+        "form": url_for("selfcheck.form_page", lang=each),
+        "offlineForm": url_for("selfcheck.offline_form", lang=each),
+        "submit": url_for("selfcheck.submit_json", lang=each),
+        "offline": url_for("pwa.offline_page", lang=each),
+        "bundle": url_for("pwa.bundle", lang=each),
+        "chooseLanguage": url_for("languages.choose", lang=each),
+        "serviceWorker": url_for("pwa.service_worker"),
+        "static": assets.URL_PREFIX,
+        "menuPages": {endpoint: url_for(endpoint, lang=each) for endpoint in sorted(MENU_PAGES)
+                      if current_app.url_map.is_endpoint_expecting(endpoint, "lang")},
+    }
 
 
 @bp.get("/<lang:lang>/offline-bundle.json")
@@ -32,7 +55,7 @@ def bundle(lang: Language) -> Response:
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """The one service worker, at the root so it controls every language; always revalidated."""
-    script = render_template("pwa/sw.js", version=offline_version(),
+    script = render_template("pwa/sw.js", version=offline_version(), routes=offline_routes(),
                              languages=[language.url_tag for language in LANGUAGES])
     response = Response(script, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"

@@ -5,6 +5,11 @@
 "use strict";
 const VERSION = {{ version|tojson }};
 const LANGUAGES = {{ languages|tojson }};
+// Every URL this worker uses comes from the server's routes, with LANG standing for a language tag.
+const ROUTES = {{ routes|tojson }};
+const LANG = ROUTES.placeholder;
+const route = (name, tag) => ROUTES[name].replace(LANG, tag);
+const CHOOSE_LANGUAGE = ROUTES.chooseLanguage.split(LANG)[0];
 const PREFIX = "kinfo::";
 const cacheName = (tag) => PREFIX + VERSION + "::" + tag;
 const tagOf = (name) => name.split("::")[2];
@@ -18,7 +23,7 @@ async function savedLanguages(anyVersion) {
 
 async function saveLanguage(tag) {
   if (!LANGUAGES.includes(tag)) throw new Error("unknown language");
-  const response = await fetch("/" + tag + "/offline-bundle.json", { cache: "no-store" });
+  const response = await fetch(route("bundle", tag), { cache: "no-store" });
   if (!response.ok) throw new Error("bundle " + response.status);
   const bundle = await response.json();
   if (bundle.version !== VERSION) throw new Error("the site changed while saving; try again");
@@ -64,8 +69,7 @@ self.addEventListener("message", (event) => {
 });
 
 function languageOf(pathname) {
-  const first = pathname.split("/")[1];
-  return LANGUAGES.includes(first) ? first : null;
+  return LANGUAGES.find((tag) => pathname.startsWith(route("article", tag))) || null;
 }
 
 async function fromCurrentVersion(request) {
@@ -81,23 +85,24 @@ async function offlinePage(tag, referrer) {
   const preferred = [tag, languageOf(new URL(referrer || self.location.origin).pathname), ...saved];
   for (const candidate of preferred) {
     if (candidate && saved.includes(candidate)) {
-      const page = await (await caches.open(cacheName(candidate))).match("/" + candidate + "/offline");
+      const page = await (await caches.open(cacheName(candidate))).match(route("offline", candidate));
       if (page) return page;
     }
   }
   return Response.error();
 }
 
-// The language menu goes through /language/<tag> (which remembers the choice). Offline, a saved language
-// opens from this phone; an unsaved one gets the offline page, which says so in words the reader can read.
-const MENU_PAGES = { "article.page": "/", "selfcheck.form_page": "/self-check", "handout.page": "/handout" };
+// The language menu goes through the language-choice route (which remembers the choice). Offline, a saved
+// language opens from this phone on the page the menu named; an unsaved one gets the offline page, which
+// says so in words the reader can read.
 async function chooseLanguage(request, url) {
   try {
     return await fetch(request);
   } catch (error) {
-    const tag = url.pathname.split("/")[2];
+    const tag = url.pathname.slice(CHOOSE_LANGUAGE.length).split("/")[0];
     if ((await savedLanguages(false)).includes(tag)) {
-      return Response.redirect("/" + tag + (MENU_PAGES[url.searchParams.get("page")] || "/"), 303);
+      const page = ROUTES.menuPages[url.searchParams.get("page")] || ROUTES.article;
+      return Response.redirect(page.replace(LANG, tag), 303);
     }
     return offlinePage(null, request.referrer);
   }
@@ -107,19 +112,22 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith("/staff") || url.pathname === "/sw.js" || url.pathname.endsWith("/offline-bundle.json")) return;
   const tag = languageOf(url.pathname);
-  if (request.mode === "navigate" && url.pathname.startsWith("/language/")) {
+  if (request.mode === "navigate" && url.pathname.startsWith(CHOOSE_LANGUAGE)) {
     event.respondWith(chooseLanguage(request, url));
     return;
   }
+  const isStatic = url.pathname.startsWith(ROUTES.static);
+  // Only pages of a language, their files and navigations are this worker's; the rest (the bundle list
+  // itself, this script, data and staff pages) goes to the network untouched.
+  if (!isStatic && (tag ? url.pathname === route("bundle", tag) : request.mode !== "navigate")) return;
   event.respondWith((async () => {
-    if (url.pathname.startsWith("/static/")) return (await fromCurrentVersion(request)) || fetch(request);
+    if (isStatic) return (await fromCurrentVersion(request)) || fetch(request);
     const saved = tag && (await savedLanguages(false)).includes(tag) ? await caches.open(cacheName(tag)) : null;
-    if (request.mode === "navigate" && tag && url.pathname === "/" + tag + "/self-check") {
+    if (request.mode === "navigate" && tag && url.pathname === route("form", tag)) {
       // The real form carries a fresh CSRF token: take it from the network, and offline use the twin.
       try { return await fetch(request); } catch (error) {
-        return (saved && await saved.match("/" + tag + "/self-check/offline-form")) || offlinePage(tag, request.referrer);
+        return (saved && await saved.match(route("offlineForm", tag))) || offlinePage(tag, request.referrer);
       }
     }
     const hit = saved && await saved.match(url.pathname + url.search);

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -157,3 +159,16 @@ def test_replays_must_be_same_origin_json_but_never_need_a_fresh_token(app, clie
     assert form_encoded.status_code == 415
     assert row_count(app) == 0
     assert post_json(client, payload, Origin="http://localhost").status_code == 200, "no CSRF token needed"
+
+
+def test_the_scripts_take_every_route_from_the_server(app, client):
+    """The service worker and the page script spell no path of their own: a route that moves on the server
+    moves for them too."""
+    worker = client.get("/sw.js").get_data(as_text=True)
+    page_script = (Path(app.root_path).parent / "static/js/pwa/offline.js").read_text()
+    worker_code = worker.split("const ROUTES = ", 1)[1].split("\n", 1)[1]  # after the routes it is given
+    for name, script in (("sw.js", worker_code), ("offline.js", page_script)):
+        literals = re.findall(r"""["'](/[^"']*)["']""", script)
+        assert set(literals) <= {"/"}, f"{name} spells paths: {literals}"  # "/": the worker's scope
+    panel = client.get("/ar/").get_data(as_text=True)
+    assert "data-routes=" in panel and "/__lang__/self-check/submissions" in panel.replace("&#34;", '"')

@@ -7,6 +7,9 @@
   var tag = root.dataset.urlTag;
   var panel = document.getElementById("offline-panel");
   if (!panel || !("serviceWorker" in navigator) || !window.caches) return;
+  // Every URL comes from the server's routes (kinfo.pwa.views.offline_routes), a placeholder for the tag.
+  var routes = JSON.parse(panel.dataset.routes);
+  function route(name, which) { return routes[name].replace(routes.placeholder, which); }
 
   function show(state, visible) {
     var element = panel.querySelector('[data-state="' + state + '"]');
@@ -50,7 +53,7 @@
       var waiting = entries.filter(function (entry) { return entry.status === "queued"; });
       return waiting.reduce(function (chain, entry) {
         return chain.then(function () {
-          return fetch("/" + entry.tag + "/self-check/submissions", {
+          return fetch(route("submit", entry.tag), {
             method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
             body: JSON.stringify({ idempotency_key: entry.key, answers: entry.answers, consent: true,
                                    name: entry.name || "", phone: entry.phone || "" }),
@@ -167,8 +170,10 @@
   function explainMissingLanguage() {
     var missing = document.getElementById("offline-language-missing");
     if (!missing) return;
-    var parts = window.location.pathname.split("/");
-    var wanted = parts[1] === "language" ? parts[2] : parts[1];
+    // The language asked for: from the language-choice URL, or the page URL, whichever this is.
+    var path = window.location.pathname, choose = routes.chooseLanguage.split(routes.placeholder)[0];
+    var page = routes.article.split(routes.placeholder)[0];
+    var wanted = (path.indexOf(choose) === 0 ? path.slice(choose.length) : path.slice(page.length)).split("/")[0];
     if (!wanted || wanted === tag) return;
     var link = document.querySelector('.language-menu a[data-tag="' + wanted + '"]');
     if (!link) return;
@@ -202,7 +207,7 @@
 
   // Registered after the page has loaded, so saving for offline never slows the first visit.
   function start() {
-    navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function (registration) {
+    navigator.serviceWorker.register(routes.serviceWorker, { scope: "/" }).then(function (registration) {
       if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration);
       registration.addEventListener("updatefound", function () {
         var worker = registration.installing;
