@@ -13,8 +13,8 @@ from ..core.i18n import LANGUAGES, Language
 
 # Static files every language's offline copy needs (pages reference them by content-hashed URL).
 BUNDLE_ASSETS = ("css/site.css", "css/handout.css", "js/pwa/offline.js", "js/selfcheck/form.js",
-                 "js/selfcheck/offline.js", "icons/icon.svg", "icons/icon-192.png", "icons/icon-512.png",
-                 "icons/icon-maskable-512.png")
+                 "js/selfcheck/rules.js", "js/selfcheck/offline.js", "icons/icon.svg", "icons/icon-192.png",
+                 "icons/icon-512.png", "icons/icon-maskable-512.png")
 # Pages of a language that work offline, by endpoint. The real self-check form is no-store (it carries a
 # CSRF token and a key): offline, the service worker answers with its cacheable twin, the offline form.
 BUNDLE_PAGES = ("article.page", "selfcheck.offline_form", "selfcheck.offline_result", "handout.page",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app, jsonify, make_response, request
+from flask import Response, jsonify, make_response, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -13,9 +13,8 @@ from ..core.i18n import Language
 from ..core.pagecache import private_page
 from ..core.security import from_this_site
 from . import bp, storage
-from .asked import form_class, questions
+from .asked import form_class, outcome_of
 from .forms import is_idempotency_key
-from .questions import outcome
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -68,7 +67,7 @@ def submit_json(lang: Language) -> Response:
                   for name, messages in form.errors.items() for message in messages]
         return _json_error(422, _l("The clinic could not accept these answers."), errors)
     answers = form.answers()
-    items = outcome(answers, questions(), current_app.config["SELF_CHECK_BP_THRESHOLD"])
+    items = outcome_of(answers)
     try:
         reference = storage.store_consented(form, answers, items, lang)
     except storage.DifferentAnswersForKey:

@@ -8,7 +8,8 @@ from flask import current_app
 from ..core.config import ConfigurationError
 from ..core.i18n import text_key
 from .forms import build_form_class
-from .questions import ANSWER_LABELS, active_questions, validate_switched_off, validate_threshold
+from .questions import ANSWER_LABELS, READINGS, active_questions, validate_switched_off, validate_thresholds
+from .rules import OutcomeItem, outcome
 
 
 def questions() -> tuple:
@@ -19,6 +20,16 @@ def questions() -> tuple:
 def form_class():
     """The self-check form class built once from ``questions()``."""
     return current_app.extensions["kinfo_selfcheck_form"]
+
+
+def readings() -> tuple:
+    """The readings asked (those whose every part is asked)."""
+    return form_class().readings
+
+
+def outcome_of(answers: dict) -> list[OutcomeItem]:
+    """The outcome of a set of valid answers, with this clinic's questions and thresholds."""
+    return outcome(answers, questions(), readings(), current_app.extensions["kinfo_thresholds"])
 
 
 def labels() -> dict:
@@ -37,9 +48,9 @@ def init_app(app) -> None:
     switched_off = set(app.config["SELF_CHECK_OFF"])
     try:
         validate_switched_off(switched_off)
-        app.config["SELF_CHECK_BP_THRESHOLD"] = validate_threshold(app.config["SELF_CHECK_BP_THRESHOLD"])
+        app.extensions["kinfo_thresholds"] = validate_thresholds(app.config)
     except ValueError as error:
         raise ConfigurationError(str(error)) from error
     asked = active_questions(switched_off)
     app.extensions["kinfo_questions"] = asked
-    app.extensions["kinfo_selfcheck_form"] = build_form_class(asked, app.config["CLINIC_NAME"])
+    app.extensions["kinfo_selfcheck_form"] = build_form_class(asked, READINGS, app.config["CLINIC_NAME"])

@@ -12,8 +12,18 @@ from ..core.content import SECTION_BY_ID
 from ..core.i18n import Language, current_language
 from ..core.pagecache import public_page
 from . import bp
-from .asked import form_class, labels, questions
-from .questions import ANSWER_LABELS, BP_FLAG, Level
+from .asked import form_class, labels, questions, readings
+from .questions import ANSWER_LABELS, CONTACT_FIELDS
+from .rules import (
+    ALLOWED_IN_TEXT,
+    FORBIDDEN_CATEGORIES,
+    FORBIDDEN_RANGES,
+    MESSAGES,
+    NUMBER_MAX_CHARACTERS,
+    Level,
+    digit_zeros,
+    whitespace,
+)
 
 
 @bp.get("/<lang:lang>/self-check/offline-form")
@@ -40,11 +50,13 @@ def rules(lang: Language) -> Response:
 
 
 def rules_data() -> dict:
-    """The question table as data in the current language: the offline page evaluates this, so there is
-    never a second hand-written copy of the rules.
+    """The question table as data in the current language, with everything the phone's interpreter of it
+    (static/js/selfcheck/rules.js) must know to check answers and work out an outcome exactly as the server
+    does: digits, white space, refused characters, and the messages for refused answers.
 
-    Each text appears once (a phone keeps this file for every language it saves): questions refer to their
-    flags by position in ``flags``, to answer labels by code, and to "Read more" links by article section."""
+    Each text appears once (a phone keeps this file for every language it saves): questions and readings
+    refer to their flags by position in ``flags``, to answer labels by code, and to "Read more" links by
+    article section."""
     flags: list = []  # distinct Flag objects, in table order
 
     def flag_index(value) -> int:
@@ -53,14 +65,12 @@ def rules_data() -> dict:
         return flags.index(value)
 
     asked = questions()
-    bp_flag = flag_index(BP_FLAG)
     question_flags = [{answer: flag_index(value) for answer, value in q.flags.items()} for q in asked]
+    thresholds = current_app.extensions["kinfo_thresholds"]
     article = url_for("article.page", lang=current_language())
     names = labels()
     sections = {q.section for q in asked if q.section}
     return {
-        "threshold": list(current_app.config["SELF_CHECK_BP_THRESHOLD"]),
-        "bp_flag": bp_flag,
         "flags": [{"level": value.level.name, "text": str(value.text), "emergency_first": value.emergency_first,
                    **({"reason": str(value.reason)} if value.reason else {})} for value in flags],
         "answer_labels": {code: names["answers"][code] for code in sorted({c for q in asked for c in q.answers})},
@@ -72,4 +82,16 @@ def rules_data() -> dict:
             "flags": flags_of_question, "section": q.section,
             "minimum": q.minimum, "maximum": q.maximum, "max_length": q.max_length,
         }.items() if value is not None} for q, flags_of_question in zip(asked, question_flags, strict=True)],
+        "readings": [{"id": reading.id, "code": reading.code, "parts": list(reading.parts),
+                      "threshold": list(thresholds[reading.id]), "flag": flag_index(reading.flag)}
+                     for reading in readings()],
+        "contact": [{key: value for key, value in {
+            "id": field.id, "label": str(field.label), "max_length": field.max_length,
+            "characters": field.characters}.items() if value is not None} for field in CONTACT_FIELDS],
+        "messages": {key: str(message) for key, message in MESSAGES.items()},
+        "summary": str(_l("%(question)s – %(problem)s")),
+        "text": {"whitespace": whitespace(), "digit_zeros": list(digit_zeros()),
+                 "max_number_characters": NUMBER_MAX_CHARACTERS, "allowed": ALLOWED_IN_TEXT,
+                 "forbidden_categories": list(FORBIDDEN_CATEGORIES),
+                 "forbidden_ranges": [list(pair) for pair in FORBIDDEN_RANGES]},
     }

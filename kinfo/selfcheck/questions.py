@@ -1,6 +1,7 @@
-"""The pre-visit self-check as one declarative table.
+"""The pre-visit self-check as one declarative table: the questions, the readings, the contact fields.
 
-The form, the outcome, storage, the staff view, the exports and the offline page all read ``QUESTIONS``.
+The form, the outcome, storage, the staff view, the exports and the phone's script all read it; no
+question id appears anywhere else in the code or templates (a test looks). How it is read: kinfo.selfcheck.rules.
 Answer codes are stable (they are what is stored); labels are translated. An outcome never says whether
 someone is "eligible": it lists what to talk about with the care team.
 
@@ -12,54 +13,9 @@ them off (setting ``SELF_CHECK_OFF``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import IntEnum
-from typing import Literal
-
 from flask_babel import lazy_gettext as _l
 
-
-class Level(IntEnum):
-    """How an answer is flagged; higher is shown first."""
-
-    INFO = 1
-    DISCUSS = 2
-    CRISIS = 3
-
-
-@dataclass(frozen=True)
-class Flag:
-    """What a flagged answer means for the patient: a level, a sentence, and why."""
-
-    level: Level
-    text: object  # lazy string: "Talk with your care team about … before an infusion."
-    reason: object | None = None  # lazy string
-    emergency_first: bool = False  # CRISIS: put "call the emergency number now" first
-
-
-@dataclass(frozen=True)
-class Question:
-    """One question: stable id and answer codes, translated wording, where it comes from, and its flags."""
-
-    id: str
-    label: object
-    answers: tuple[str, ...] = ()  # empty for numbers and text
-    kind: Literal["choice", "number", "text"] = "choice"
-    source: Literal["article", "apa", "practice"] = "apa"
-    why: object | None = None  # the short "why we ask" line
-    section: str | None = None  # the article section that explains it
-    flags: dict[str, Flag] = field(default_factory=dict)
-    follows: tuple[str, tuple[str, ...]] | None = None  # (question id, answers that make it apply)
-    required: bool = True
-    minimum: int | None = None
-    maximum: int | None = None
-    max_length: int | None = None
-
-    @property
-    def switchable(self) -> bool:
-        """Only questions that do not come from the article may be switched off by a clinic."""
-        return self.source != "article"
-
+from .rules import ContactField, Flag, Level, Question, Reading
 
 YES_NO = ("yes", "no")
 YES_NO_UNSURE = ("yes", "no", "unsure")
@@ -226,6 +182,20 @@ QUESTIONS: tuple[Question, ...] = (
 
 QUESTION_BY_ID = {question.id: question for question in QUESTIONS}
 
+READINGS: tuple[Reading, ...] = (
+    Reading("bp_reading",
+            _l("Your last blood pressure reading, if you know it (optional). For 130/85, the top number is 130 "
+               "and the bottom number is 85."),
+            parts=("bp_systolic", "bp_diastolic"), setting="SELF_CHECK_BP_THRESHOLD", flag=BP_FLAG),
+)
+
+# Sent only with consent, so the care team can call back.
+CONTACT_FIELDS: tuple[ContactField, ...] = (
+    ContactField("name", _l("Your name (optional)"), 100, autocomplete="name"),
+    ContactField("phone", _l("Your phone number (optional)"), 30, characters="+()-. ", autocomplete="tel",
+                 input_type="tel"),
+)
+
 
 def active_questions(switched_off: frozenset[str] | set[str] = frozenset()) -> tuple[Question, ...]:
     """The questions a clinic asks: all of them but the switchable ones it turned off."""
@@ -240,68 +210,34 @@ def validate_switched_off(switched_off) -> None:
             raise ValueError(f"SELF_CHECK_OFF names unknown question {question_id!r}")
         if not question.switchable:
             raise ValueError(f"SELF_CHECK_OFF cannot switch off {question_id!r}: it comes from the article")
-    if "bp_systolic" in switched_off or "bp_diastolic" in switched_off:
-        raise ValueError("the blood pressure reading comes from the article and cannot be switched off")
 
 
-def validate_threshold(threshold) -> tuple[int, int]:
-    """The clinic's blood pressure threshold as (systolic, diastolic), or ValueError saying what is wrong."""
-    systolic_q, diastolic_q = QUESTION_BY_ID["bp_systolic"], QUESTION_BY_ID["bp_diastolic"]
-    if (not isinstance(threshold, (list, tuple)) or len(threshold) != 2
-            or not all(isinstance(number, int) and not isinstance(number, bool) for number in threshold)):
-        raise ValueError(f"SELF_CHECK_BP_THRESHOLD must be two whole numbers, like [140, 90], not {threshold!r}")
-    systolic, diastolic = threshold
-    if not (systolic_q.minimum <= systolic <= systolic_q.maximum
-            and diastolic_q.minimum <= diastolic <= diastolic_q.maximum and diastolic < systolic):
-        raise ValueError(f"SELF_CHECK_BP_THRESHOLD {threshold!r} is not a blood pressure: the top number "
-                         f"{systolic_q.minimum}-{systolic_q.maximum}, the bottom {diastolic_q.minimum}-"
-                         f"{diastolic_q.maximum} and lower")
-    return systolic, diastolic
-
-
-def applies(question: Question, answers: dict[str, str]) -> bool:
-    """Whether a follow-up question applies given the other answers (plain questions always do)."""
-    if question.follows is None:
-        return True
-    parent, triggers = question.follows
-    return answers.get(parent) in triggers
-
-
-@dataclass(frozen=True)
-class OutcomeItem:
-    """One flagged answer in an outcome."""
-
-    code: str  # "<question id>:<answer>", or BP_READING_CODE
-    question: Question
-    flag: Flag
-
-
-BP_READING_CODE = "bp_reading:high"
+def validate_thresholds(config) -> dict[str, tuple[int, ...]]:
+    """Each reading's threshold from its clinic setting, as whole numbers in its parts' ranges, each part
+    below the one before; or ValueError saying what is wrong."""
+    thresholds = {}
+    for reading in READINGS:
+        value = config[reading.setting]
+        parts = [QUESTION_BY_ID[part] for part in reading.parts]
+        example = [part.minimum + (part.maximum - part.minimum) // 2 for part in parts]
+        if (not isinstance(value, (list, tuple)) or len(value) != len(parts)
+                or not all(isinstance(number, int) and not isinstance(number, bool) for number in value)):
+            raise ValueError(f"{reading.setting} must be {len(parts)} whole numbers, like {example}, not {value!r}")
+        in_range = all(part.minimum <= number <= part.maximum for part, number in zip(parts, value, strict=True))
+        descending = all(lower < higher for higher, lower in zip(value, value[1:], strict=False))
+        if not (in_range and descending):
+            ranges = ", ".join(f"{part.minimum}-{part.maximum}" for part in parts)
+            raise ValueError(f"{reading.setting} {value!r} is not a reading: the numbers must be in the ranges "
+                             f"{ranges}, each lower than the one before")
+        thresholds[reading.id] = tuple(value)
+    return thresholds
 
 
 def flag_for_code(code: str) -> Flag | None:
     """The flag behind a stored outcome code (``pregnant:yes``, ``bp_reading:high``), for the staff view."""
-    if code == BP_READING_CODE:
-        return BP_FLAG
+    for reading in READINGS:
+        if code == reading.code:
+            return reading.flag
     question_id, _, answer = code.partition(":")
     question = QUESTION_BY_ID.get(question_id)
     return question.flags.get(answer) if question else None
-
-
-def outcome(answers: dict[str, object], questions: tuple[Question, ...],
-            threshold: tuple[int, int]) -> list[OutcomeItem]:
-    """The flagged items for a set of valid answers, CRISIS first, then DISCUSS, then INFO, in table order."""
-    items: list[OutcomeItem] = []
-    for question in questions:
-        if not applies(question, answers):  # type: ignore[arg-type]
-            continue
-        answer = answers.get(question.id)
-        flag = question.flags.get(answer) if isinstance(answer, str) else None
-        if flag is not None:
-            items.append(OutcomeItem(f"{question.id}:{answer}", question, flag))
-    systolic, diastolic = answers.get("bp_systolic"), answers.get("bp_diastolic")
-    high = (isinstance(systolic, int) and systolic >= threshold[0]) or (
-        isinstance(diastolic, int) and diastolic >= threshold[1])
-    if high and not any(item.flag is BP_FLAG for item in items):
-        items.append(OutcomeItem(BP_READING_CODE, QUESTION_BY_ID["bp_systolic"], BP_FLAG))
-    return sorted(items, key=lambda item: -item.flag.level)

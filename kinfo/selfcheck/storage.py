@@ -124,7 +124,6 @@ def urgency_of(items) -> str:
 
 def store_consented(form, answers: dict, items: list, language) -> str:
     """Store a consented, valid self-check once; the same for the page and for a phone's replay."""
-    contact = {key: value for key in ("name", "phone") if (value := (form[key].data or "").strip())}
     return store(idempotency_key=form.idempotency_key.data, answers=answers,
                  outcome_codes=[item.code for item in items], urgency=urgency_of(items),
-                 language=language.tag, contact=contact or None)
+                 language=language.tag, contact=form.contact())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import parse_qsl
 
-from flask import Response, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import Response, make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import MultiDict
@@ -17,9 +17,10 @@ from ..core.pagecache import private_page
 from ..core.security import from_this_site
 from ..public.fragments import in_cached_frame
 from . import bp, storage
-from .asked import form_class, labels, questions
+from .asked import form_class, labels, outcome_of, questions
 from .forms import is_idempotency_key
-from .questions import ANSWER_LABELS, Level, outcome
+from .questions import ANSWER_LABELS
+from .rules import Level
 
 KEY_IN_SESSION = "selfcheck_key"
 CSRF_MESSAGE = _l("This page was open for a long time, so we could not send it safely. Your answers are still "
@@ -135,7 +136,7 @@ def _answer(lang: Language, csrf_checked: bool) -> Response:
         return render_form(form, 422, form_errors)
 
     answers = form.answers()
-    items = outcome(answers, questions(), current_app.config["SELF_CHECK_BP_THRESHOLD"])
+    items = outcome_of(answers)
     reference = None
     if form.consent.data:
         try:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..core import db
 from ..core.encryption import decrypt_json
 from ..core.models import Submission
-from ..selfcheck.questions import Level
+from ..selfcheck.rules import Level
 
 # Urgencies staff filter by, most urgent first: every flag level, then "nothing flagged".
 URGENCIES = (*(level.name.lower() for level in sorted(Level, reverse=True)), "none")

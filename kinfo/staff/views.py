@@ -11,7 +11,8 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ..core.i18n import BY_URL_TAG, LANGUAGES
-from ..selfcheck.questions import ANSWER_LABELS, QUESTIONS, Level, flag_for_code
+from ..selfcheck.questions import ANSWER_LABELS, QUESTIONS, flag_for_code
+from ..selfcheck.rules import Level
 from . import accounts, audit, bp
 from .auth import safe_next
 from .records import URGENCIES, filtered_rows, one

@@ -168,6 +168,38 @@ def test_the_phone_works_out_the_same_outcome_as_the_server_in_the_page_language
     assert "Ich habe Angst vor Nadeln" in listed and "No lo sé con seguridad" in listed  # typed; "unsure"
 
 
+def error_summary(page) -> list[str]:
+    return [text.strip() for text in page.locator(".error-summary li").all_inner_texts()]
+
+
+def test_offline_the_phone_refuses_what_the_server_refuses_with_the_same_words(page, live_server):
+    """Typed numbers the server refuses ("12abc", a bottom number above the top) are refused on the phone too,
+    and not silently read as 12: the same interpreter of the table, the same translated messages."""
+
+    def answer(page):
+        fill(page, {key: value for key, value in CALM_ANSWERS.items() if key != "ride_home"})
+        page.fill("#bp_systolic", "12abc")
+        page.fill("#notes", "x" * 10)
+        page.click("button[type=submit]")
+
+    page.goto("/ar/self-check")
+    answer(page)
+    page.wait_for_selector(".error-summary li")
+    online = error_summary(page)
+    saved_offline(page, "/ar/")
+    page.context.set_offline(True)
+    page.goto("/ar/self-check")
+    answer(page)
+    page.wait_for_selector("#offline-errors:not([hidden]) li")
+    assert error_summary(page) == online and len(online) == 2
+    page.fill("#bp_systolic", "١٢٠")  # Arabic-Indic digits: 120
+    page.fill("#bp_diastolic", "۱۳۰")  # Persian digits: 130, not below the top number
+    page.check("#ride_home-yes")
+    page.click("button[type=submit]")
+    page.wait_for_function("() => document.querySelectorAll('#offline-errors li').length === 1")
+    assert error_summary(page)[0].endswith("يجب أن يكون الرقم السفلي أقل من الرقم العلوي.")
+
+
 def test_a_crisis_answer_offline_shows_help_at_once(page, live_server):
     saved_offline(page, "/ar/")
     page.context.set_offline(True)

@@ -86,7 +86,8 @@ def test_staff_pages_and_forms_with_tokens_are_never_in_a_bundle(client):
 def test_the_rules_are_the_question_table_in_the_page_language(client, translated_language):
     rules = client.get(f"/{translated_language.url_tag}/self-check/rules.json").json
     assert [q["id"] for q in rules["questions"]] == [q.id for q in QUESTIONS]
-    assert rules["threshold"] == [140, 90]
+    assert [(r["parts"], r["threshold"]) for r in rules["readings"]] == [(["bp_systolic", "bp_diastolic"], [140, 90])]
+    assert rules["messages"]["range"].count("%(") == 2 and "%(question)s" in rules["summary"]
     self_harm = next(q for q in rules["questions"] if q["id"] == "self_harm")
     plan = rules["flags"][self_harm["flags"]["plan"]]
     assert plan["level"] == "CRISIS" and plan["emergency_first"]

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from kinfo.selfcheck.questions import (
     ANSWER_LABELS,
     QUESTION_BY_ID,
     QUESTIONS,
-    Level,
+    READINGS,
     active_questions,
-    outcome,
     validate_switched_off,
+    validate_thresholds,
 )
+from kinfo.selfcheck.rules import Level, outcome
 
 from ..selfcheck_helpers import CALM_ANSWERS
 
 THRESHOLD = (140, 90)
+
+
+def run(answers, questions=QUESTIONS, threshold=THRESHOLD):
+    return outcome(answers, questions, READINGS, {"bp_reading": threshold})
 
 # Every flagging answer of the issue's table, one row each (a rule with two trigger answers has two rows).
 FLAG_RULES = [
@@ -35,7 +43,7 @@ FLAG_RULES = [
 
 
 def flagged(answers, questions=QUESTIONS, threshold=THRESHOLD):
-    return {item.code: item.flag.level for item in outcome(answers, questions, threshold)}
+    return {item.code: item.flag.level for item in run(answers, questions, threshold)}
 
 
 def test_calm_answers_flag_nothing():
@@ -64,14 +72,13 @@ def test_reassuring_answers_flag_nothing(question, answer):
 
 
 def test_a_plan_puts_emergency_help_first():
-    items = outcome({**CALM_ANSWERS, "self_harm": "plan"}, QUESTIONS, THRESHOLD)
+    items = run({**CALM_ANSWERS, "self_harm": "plan"})
     assert items[0].flag.emergency_first
     assert not QUESTION_BY_ID["self_harm"].flags["sometimes"].emergency_first
 
 
 def test_crisis_comes_first_then_discuss_then_info():
-    items = outcome({**CALM_ANSWERS, "ride_home": "no", "pregnant": "yes", "self_harm": "sometimes"}, QUESTIONS,
-                    THRESHOLD)
+    items = run({**CALM_ANSWERS, "ride_home": "no", "pregnant": "yes", "self_harm": "sometimes"})
     assert [item.flag.level for item in items] == [Level.CRISIS, Level.DISCUSS, Level.INFO]
 
 
@@ -122,16 +129,47 @@ def test_the_table_is_complete_and_every_answer_has_a_label():
     for question in QUESTIONS:
         assert all(code in ANSWER_LABELS for code in question.answers)
         assert question.source in ("article", "apa", "practice")
-        if question.kind == "choice" or question.id == "bp_systolic":  # the reading's two numbers share one
+        if question.kind == "choice" or question.id in [reading.parts[0] for reading in READINGS]:  # one per reading
             assert question.why and question.section, f"{question.id} needs a 'why we ask' line and a section"
 
 
 def test_stored_outcome_codes_lead_back_to_their_flags():
     from kinfo.selfcheck.questions import BP_FLAG, flag_for_code
 
-    assert flag_for_code("bp_reading:high") is BP_FLAG
+    assert flag_for_code("bp_reading:high") is BP_FLAG is READINGS[0].flag
     assert flag_for_code("self_harm:plan").emergency_first
     assert flag_for_code("pregnant:yes").level is Level.DISCUSS
     assert flag_for_code("pregnant:no") is None and flag_for_code("nonsense") is None
-    for item in outcome({**CALM_ANSWERS, "pregnant": "yes", "bp_systolic": 180}, QUESTIONS, THRESHOLD):
+    for item in run({**CALM_ANSWERS, "pregnant": "yes", "bp_systolic": 180}):
         assert flag_for_code(item.code) is item.flag
+
+
+@pytest.mark.parametrize(("setting", "problem"), [
+    ([140], "2 whole numbers"), ("140/90", "2 whole numbers"), ([140.0, 90], "2 whole numbers"),
+    ([True, 90], "2 whole numbers"), ([90, 140], "each lower"), ([140, 140], "each lower"),
+    ([400, 90], "ranges"), ([140, 20], "ranges")])
+def test_a_threshold_that_is_not_a_reading_is_refused(setting, problem):
+    with pytest.raises(ValueError, match=problem):
+        validate_thresholds({"SELF_CHECK_BP_THRESHOLD": setting})
+    assert validate_thresholds({"SELF_CHECK_BP_THRESHOLD": [130, 80]}) == {"bp_reading": (130, 80)}
+
+
+def test_no_question_id_appears_outside_the_table():
+    """The form, the templates, the outcome, the staff view, the exports and the phone's scripts loop over
+    the table: none of them names a question (a rule written beside the table is a second truth)."""
+    root = Path(__file__).resolve().parents[2]
+    table = root / "kinfo" / "selfcheck" / "questions.py"
+    files = [path for path in (root / "kinfo").rglob("*.py") if path != table]
+    files += [path for folder in ("templates", "static") for path in (root / folder).rglob("*")
+              if path.suffix in (".html", ".js", ".css", ".json")]
+    ids = [question.id for question in QUESTIONS] + [reading.id for reading in READINGS]
+    found = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for question_id in ids:
+            # An id with "_" is never an English word: any mention counts. A plain word (heart, notes) counts
+            # where code names it: quoted, as a CSS or URL fragment, or as an attribute.
+            pattern = (rf"(?<![\w-]){question_id}(?![\w-])" if "_" in question_id
+                       else rf"""["'#.]{question_id}["'\]\-)]|\[{question_id}\]""")
+            found += [f"{path.relative_to(root)}: {question_id}" for _ in re.finditer(pattern, text)]
+    assert found == []

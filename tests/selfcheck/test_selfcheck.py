@@ -210,10 +210,10 @@ def test_only_the_consent_box_itself_counts_as_consent(app, client, value):
 
 def test_the_blood_pressure_reading_says_why_we_ask_and_links_to_the_article(client):
     page = client.get("/en/self-check").get_data(as_text=True)
-    why = re.search(r'<p class="why" id="bp-reading-why">(.*?)</p>', page, re.S).group(1)
+    why = re.search(r'<p class="why" id="bp_reading-why">(.*?)</p>', page, re.S).group(1)
     assert why.startswith("Why we ask: If you know your last reading, it helps your care team.")
     assert '<a href="/en/#who-should-not">' in why
-    assert 'aria-describedby="bp-reading-hint bp-reading-why"' in page
+    assert 'aria-describedby="bp_reading-hint bp_reading-why"' in page
 
 
 def test_the_form_reuses_its_key_until_the_patient_starts_again(client):

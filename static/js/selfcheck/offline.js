@@ -3,38 +3,9 @@
 // the outcome from the question table the server publishes (rules.json), crisis help first, and send.
 (function () {
   "use strict";
-  var LEVELS = { CRISIS: 3, DISCUSS: 2, INFO: 1 };
-
-  function digits(text) {  // "١٥٠" and "۱۵۰" are 150, as on the server
-    return String(text || "").trim().replace(/[\u0660-\u0669]/g, function (d) { return d.charCodeAt(0) - 0x0660; })
-      .replace(/[\u06f0-\u06f9]/g, function (d) { return d.charCodeAt(0) - 0x06f0; });
-  }
-
-  function applies(question, answers) {
-    return !question.follows || question.follows[1].indexOf(answers[question.follows[0]]) !== -1;
-  }
-
-  // The same rules as kinfo.selfcheck.questions.outcome, read from the same table (questions name their flags by
-  // position in rules.flags, so each text is kept on the phone once).
-  function evaluate(rules, answers) {
-    var items = [];
-    rules.questions.forEach(function (question) {
-      if (!applies(question, answers)) return;
-      var flag = rules.flags[question.flags[answers[question.id]]];
-      if (flag) items.push({ question: question, flag: flag });
-    });
-    var systolic = parseInt(digits(answers.bp_systolic), 10), diastolic = parseInt(digits(answers.bp_diastolic), 10);
-    var high = systolic >= rules.threshold[0] || diastolic >= rules.threshold[1];
-    var bpFlag = rules.flags[rules.bp_flag];
-    var already = items.some(function (item) { return item.flag === bpFlag; });
-    if (high && !already) {
-      var reading = rules.questions.filter(function (q) { return q.id === "bp_systolic"; })[0];
-      items.push({ question: reading, flag: bpFlag });
-    }
-    return items.map(function (item, index) { return [item, index]; }).sort(function (a, b) {
-      return (LEVELS[b[0].flag.level] - LEVELS[a[0].flag.level]) || (a[1] - b[1]);
-    }).map(function (pair) { return pair[0]; });
-  }
+  // The table is read by window.kinfoRules (rules.js), the same interpreter the golden tests hold equal to
+  // the server's: this script only collects answers and arranges the page.
+  var engine = window.kinfoRules;
 
   function clone(id) { return document.getElementById(id).content.cloneNode(true); }
 
@@ -46,31 +17,31 @@
     fetch(form.dataset.rulesUrl).then(function (response) { return response.json(); }).then(function (rules) {
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        var data = new FormData(form), answers = {}, missing = [];
-        rules.questions.forEach(function (question) {
-          var value = (data.get(question.id) || "").trim();
-          if (!applies(question, answers)) return;
-          if (value) answers[question.id] = value;
-          else if (question.required && question.kind === "choice") missing.push(question);
+        var data = new FormData(form), values = {};
+        rules.questions.concat(rules.contact).forEach(function (field) {
+          if (data.get(field.id) !== null) values[field.id] = data.get(field.id);
         });
+        var checked = engine.check(rules, values);
         var errors = document.getElementById("offline-errors");
-        if (missing.length) {
+        if (!checked.valid) {
           var list = errors.querySelector("ul");
           list.textContent = "";
-          missing.forEach(function (question) {
-            var item = errors.querySelector("template").content.cloneNode(true);
-            item.querySelector('[data-slot="question"]').textContent = question.label;
-            item.querySelector("a").href = "#" + question.id + "-" + question.answers[0];
-            list.appendChild(item);
+          rules.questions.concat(rules.contact).forEach(function (field) {
+            (checked.errors[field.id] || []).forEach(function (text) {
+              var item = errors.querySelector("template").content.cloneNode(true), link = item.querySelector("a");
+              link.textContent = engine.summary(rules, field.label, text);
+              link.href = "#" + field.id + (field.kind === "choice" ? "-" + field.answers[0] : "");
+              list.appendChild(item);
+            });
           });
           errors.hidden = false;
           errors.focus();
           return;
         }
         var consent = data.get("consent") === "y";
-        var entry = { key: key.value, tag: document.documentElement.dataset.urlTag, answers: answers,
+        var entry = { key: key.value, tag: document.documentElement.dataset.urlTag, answers: checked.answers,
                       consent: consent, status: consent ? "queued" : "local", created: Date.now(),
-                      name: consent ? (data.get("name") || "").trim() : "", phone: consent ? (data.get("phone") || "").trim() : "" };
+                      name: consent ? checked.contact.name || "" : "", phone: consent ? checked.contact.phone || "" : "" };
         window.kinfoQueue.put(entry).then(function () {
           window.location.href = form.dataset.resultUrl + "#" + entry.key;
         });
@@ -111,7 +82,7 @@
 
   function render(rules, entry) {
     result.textContent = "";
-    var items = evaluate(rules, entry.answers);
+    var items = engine.outcome(rules, entry.answers);
     items.filter(function (item) { return item.flag.level === "CRISIS"; }).forEach(function (item) {
       var part = clone("part-crisis");
       part.querySelector('[data-slot="text"]').textContent = item.flag.text;

@@ -1,0 +1,16 @@
+// Runs the phone's interpreter of the self-check (static/js/selfcheck/rules.js) over answer sets, for the
+// golden test: node golden.js RULES.json CASES.json → one result per case on standard output.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const engine = require(path.join(__dirname, "..", "..", "static", "js", "selfcheck", "rules.js"));
+
+const rules = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const cases = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+const results = cases.map((values) => {
+  const checked = engine.check(rules, values);
+  if (!checked.valid) return { valid: false, errors: checked.errors };
+  return { valid: true, answers: checked.answers, contact: checked.contact,
+           outcome: engine.outcome(rules, checked.answers).map((item) => [item.code, item.flag.level]) };
+});
+process.stdout.write(JSON.stringify(results));
