@@ -1,7 +1,8 @@
 """Static assets with content-hashed URLs, served from memory with a long, immutable cache life.
 
 ``asset_url("css/site.css")`` gives ``/static/css/site.1a2b3c4d5e.css``. The hash changes whenever the
-file does, so browsers and shared caches may keep each URL forever.
+file does, so browsers and shared caches may keep each URL forever. Scripts and stylesheets are served
+minified (rjsmin, rcssmin): a phone keeps every language's copy offline, and comments are for us.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 from flask import Blueprint, Response, abort, current_app, request
 
 from .config import STATIC_DIR
@@ -41,6 +44,15 @@ def _hashed(name: str, digest: str) -> str:
     return str(path.with_name(f"{path.stem}.{digest}{path.suffix}"))
 
 
+def minified(name: str, body: bytes) -> bytes:
+    """A script or stylesheet without comments and spare white space; other files as they are."""
+    if name.endswith(".js"):
+        return rjsmin.jsmin(body.decode("utf-8")).encode("utf-8")
+    if name.endswith(".css"):
+        return rcssmin.cssmin(body.decode("utf-8")).encode("utf-8")
+    return body
+
+
 def load_assets(root: Path = STATIC_DIR) -> dict[str, Asset]:
     """Read every file under ``static/`` once, keyed by its plain name (``css/site.css``)."""
     assets = {}
@@ -48,7 +60,7 @@ def load_assets(root: Path = STATIC_DIR) -> dict[str, Asset]:
         if not path.is_file() or path.name.startswith("."):
             continue
         name = path.relative_to(root).as_posix()
-        body = path.read_bytes()
+        body = minified(name, path.read_bytes())
         digest = hashlib.sha256(body).hexdigest()[:10]
         mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if name.endswith(".webmanifest"):

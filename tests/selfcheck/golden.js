@@ -1,12 +1,12 @@
-// Runs the phone's interpreter of the self-check (static/js/selfcheck/rules.js) over answer sets, for the
-// golden test: node golden.js RULES.json CASES.json → one result per case on standard output.
+// Runs the phone's interpreter of the self-check (rules.js, as the site serves it) over answer sets, for the
+// golden test: node golden.js ENGINE.js RULES.json CASES.json → one result per case on standard output.
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const engine = require(path.join(__dirname, "..", "..", "static", "js", "selfcheck", "rules.js"));
 
-const rules = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-const cases = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+const engine = require(path.resolve(process.argv[2]));
+const rules = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+const cases = JSON.parse(fs.readFileSync(process.argv[4], "utf8"));
 const results = cases.map((values) => {
   const checked = engine.check(rules, values);
   if (!checked.valid) return { valid: false, errors: checked.errors };

@@ -89,14 +89,16 @@ def server_result(values: dict[str, str]) -> dict:
             "outcome": [[item.code, item.flag.level.name] for item in outcome_of(answers)]}
 
 
-def phone_results(rules: dict, cases: list[dict], tmp_path: Path) -> list[dict]:
+def phone_results(app, rules: dict, cases: list[dict], tmp_path: Path) -> list[dict]:
+    """What the phone's script, exactly as the site serves it, says of each case."""
     node = shutil.which("node")
     assert node, "the golden test runs the phone's script under Node.js (tests/run installs it)"
-    rules_file, cases_file = tmp_path / "rules.json", tmp_path / "cases.json"
+    engine_file, rules_file, cases_file = tmp_path / "rules.js", tmp_path / "rules.json", tmp_path / "cases.json"
+    engine_file.write_bytes(app.extensions["kinfo_assets"]["js/selfcheck/rules.js"].body)
     rules_file.write_text(json.dumps(rules, ensure_ascii=False), encoding="utf-8")
     cases_file.write_text(json.dumps(cases), encoding="utf-8")  # \ud800 travels as an escape, as JSON allows
-    done = subprocess.run([node, str(GOLDEN_SCRIPT), str(rules_file), str(cases_file)], capture_output=True,
-                          check=True, timeout=60)
+    done = subprocess.run([node, str(GOLDEN_SCRIPT), str(engine_file), str(rules_file), str(cases_file)],
+                          capture_output=True, check=True, timeout=60)
     return json.loads(done.stdout)
 
 
@@ -113,7 +115,7 @@ def test_the_cases_cover_the_table():
 def test_the_phone_and_the_server_agree_on_every_answer_set(app, client, tmp_path, tag):
     rules = client.get(f"/{tag}/self-check/rules.json").json
     cases = golden_cases()
-    phone = phone_results(rules, cases, tmp_path)
+    phone = phone_results(app, rules, cases, tmp_path)
     disagreements = []
     with app.test_request_context(f"/{tag}/self-check"):
         app.preprocess_request()  # the page's language, from its URL
@@ -133,4 +135,4 @@ def test_a_clinics_threshold_reaches_the_phone(make_app, tmp_path):
     values = {**calm_answers(), "bp_systolic": "135"}
     with app.test_request_context("/en/self-check"):
         assert server_result(values)["outcome"] == [["bp_reading:high", "DISCUSS"]]
-    assert phone_results(rules, [values], tmp_path)[0]["outcome"] == [["bp_reading:high", "DISCUSS"]]
+    assert phone_results(app, rules, [values], tmp_path)[0]["outcome"] == [["bp_reading:high", "DISCUSS"]]
