@@ -19,18 +19,24 @@ TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
 PLACEHOLDER_SECRETS = {"", "dev", "secret", "changeme", "change-me", "please-change-me", "test", "xxx"}
 MINIMUM_SECRET_LENGTH = 32
 
-# Crisis help by region. Numbers and names are proper nouns and stay as written; the sentence around each
-# line is translated from its ``kind`` (see templates/_crisis.html). Check the numbers before changing the
-# ``CRISIS_CHECKED_ON`` date.
-DEFAULT_CRISIS_LINES: dict[str, list[dict[str, str]]] = {
+# Crisis help by region (see kinfo/core/crisis.py for every field). Numbers and names are proper nouns and stay
+# as the services write them; the sentences around them are translated. Check every fact below, then change
+# ``CRISIS_CHECKED_ON``.
+# US: 988 answers calls in English and Spanish (press 2) and offers interpreters in 240+ languages on a call
+# (say your language in English); its text line answers in English, and in Spanish when the message is AYUDA.
+DEFAULT_CRISIS_LINES: dict[str, list[dict]] = {
     "US": [
         {"kind": "emergency", "number": "911"},
-        {"kind": "call_or_text", "number": "988", "name": "988 Suicide & Crisis Lifeline"},
+        {"kind": "crisis", "number": "988", "name": "988 Suicide & Crisis Lifeline",
+         "names": {"es": "988 Línea de Prevención del Suicidio y Crisis"},
+         "text": {"en": "", "es": "AYUDA"}, "options": {"es": "2"}, "option_means": "language",
+         "interpreters": "say_language"},
     ],
     "UK": [
         {"kind": "emergency", "number": "999"},
-        {"kind": "call_option", "number": "111", "option": "2", "name": "NHS 111"},
-        {"kind": "call", "number": "116 123", "name": "Samaritans"},
+        {"kind": "crisis", "number": "111", "name": "NHS 111", "options": {"*": "2"},
+         "option_means": "mental_health", "interpreters": "on_request"},
+        {"kind": "crisis", "number": "116 123", "name": "Samaritans"},
     ],
 }
 
@@ -60,6 +66,9 @@ DEFAULTS: dict[str, object] = {
     "MAX_FORM_MEMORY_SIZE": 16 * 1024,
     # SQLAlchemy URL; default: a SQLite file in the instance folder, created on first start.
     "DATABASE_URL": None,
+    # How long a SQLite write waits for another writer before it gives up (the patient is then told that
+    # nothing was stored, with their outcome shown).
+    "SQLITE_BUSY_TIMEOUT_MS": 10000,
     # Fernet keys, newest first (comma-separated in the environment); default: instance/encryption.keys.
     "ENCRYPTION_KEYS": None,
     # Self-check: questions a clinic switches off (only those not from the article), and the blood
@@ -124,13 +133,6 @@ def _check_secret_key(app) -> None:
 
 
 def _check_clinic_settings(config) -> None:
-    region = config["CRISIS_REGION"]
-    lines = config["CRISIS_LINES"]
-    if region not in lines:
-        raise ConfigurationError(f"CRISIS_REGION {region!r} has no entry in CRISIS_LINES ({sorted(lines)}).")
-    known_kinds = {"emergency", "call_or_text", "call", "text", "call_option"}
-    for line in lines[region]:
-        if line.get("kind") not in known_kinds or not line.get("number"):
-            raise ConfigurationError(f"Crisis line {line!r} needs a number and a kind out of {known_kinds}.")
-    if not any(line["kind"] == "emergency" for line in lines[region]):
-        raise ConfigurationError(f"Crisis help for {region} needs an emergency number.")
+    from .crisis import validate  # crisis.py reads this module's ConfigurationError
+
+    validate(config)

@@ -12,6 +12,9 @@ from datetime import date
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from .crisis import lines_for
+from .i18n import current_language
+
 # Bump CONTENT_VERSION whenever the article's meaning changes; LAST_REVIEWED is when it was last checked
 # line by line against its sources.
 CONTENT_VERSION = "1.0"
@@ -74,7 +77,7 @@ def clinic() -> dict:
         "name": config["CLINIC_NAME"],
         "phone": config["CLINIC_PHONE"],
         "address": config["CLINIC_ADDRESS"],
-        "crisis_lines": config["CRISIS_LINES"][config["CRISIS_REGION"]],
+        "crisis_lines": lines_for(config, current_language().url_tag),
         "crisis_checked_on": date.fromisoformat(config["CRISIS_CHECKED_ON"]),
     }
 

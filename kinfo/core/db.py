@@ -27,7 +27,7 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 ONE_STATEMENT_TRANSACTIONS = "kinfo_one_statement_transactions"
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """WAL for concurrent readers, a busy timeout, secure_delete so deleted rows leave the file, and
     BEGIN IMMEDIATE so a writer takes the lock up front: in WAL mode a transaction that reads and then writes
     fails at once with "database is locked" when another writer got in between, busy timeout or not.
@@ -40,8 +40,8 @@ def _tune_sqlite(engine: Engine) -> None:
         # mmap: each worker process reads pages straight from the file's shared mapping instead of copying
         # them in with a system call, which matters because another worker's commit empties this
         # connection's page cache.
-        for pragma in ("journal_mode=WAL", "busy_timeout=10000", "secure_delete=ON", "foreign_keys=ON",
-                       "synchronous=NORMAL", f"mmap_size={64 * 1024 * 1024}"):
+        for pragma in ("journal_mode=WAL", f"busy_timeout={int(busy_timeout_ms)}", "secure_delete=ON",
+                       "foreign_keys=ON", "synchronous=NORMAL", f"mmap_size={64 * 1024 * 1024}"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
@@ -51,11 +51,11 @@ def _tune_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_timeout_ms: int = 10000) -> Engine:
     """An engine that never puts bound values (answers!) into error messages or logs."""
     engine = create_engine(url, hide_parameters=True, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, busy_timeout_ms)
     return engine
 
 
@@ -105,7 +105,7 @@ def init_app(app) -> None:
     """Create the engine and run migrations (the SQLite file appears on first start)."""
     url = app.config.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'kinfo.sqlite3'}"
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    db_engine = make_engine(url)
+    db_engine = make_engine(url, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     upgrade(db_engine, Path(app.instance_path) / "migrate.lock")
     app.extensions["kinfo_db"] = db_engine
     # The same engine and pool, its connections marked once for statements() rather than on every use.

@@ -22,19 +22,20 @@ def fragment(name: str, **context) -> Markup:
     return html
 
 
-def in_cached_frame(frame: str, content: str, **context) -> str:
+def in_cached_frame(frame: str, content: str, frame_context: dict | None = None, **context) -> str:
     """Template ``content`` rendered with ``context``, inside page template ``frame`` at its ``content``.
 
-    The frame (head, header, crisis box, footer and the page's fixed text) is rendered once per language,
-    endpoint and method (the page's links and scripts depend on them) and reused, so nothing else in it may
-    depend on the request.
+    The frame (head, header, crisis line, footer and the page's fixed text) is rendered once per language,
+    endpoint, method (the page's links and scripts depend on them) and ``frame_context`` (a page's variants,
+    such as with or without the crisis card) and reused, so nothing else in it may depend on the request.
     """
-    key = ("frame", frame, text_key(), request.endpoint, request.method)
+    variant = tuple(sorted((frame_context or {}).items()))
+    key = ("frame", frame, text_key(), request.endpoint, request.method, variant)
     cache = current_app.extensions["kinfo_fragments"]
     parts = cache.get(key)
     if parts is None:
         marker = f"<!--{secrets.token_hex(16)}-->"  # unguessable, so no text on the page can match it
-        page = render_template(frame, content=Markup(marker))  # noqa: S704 - a constant comment
+        page = render_template(frame, content=Markup(marker), **dict(variant))  # noqa: S704 - a constant comment
         if page.count(marker) != 1:
             raise RuntimeError(f"{frame} must show {{{{ content }}}} exactly once")
         parts = cache[key] = tuple(page.split(marker))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, jsonify, make_response, request
+from flask import Response, current_app, jsonify, make_response, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -72,4 +72,9 @@ def submit_json(lang: Language) -> Response:
         reference = storage.store_consented(form, answers, items, lang)
     except storage.DifferentAnswersForKey:
         return _json_error(409, storage.CONFLICT_MESSAGE)
+    except storage.NotStored as failure:  # the phone keeps the self-check and tries again later
+        current_app.logger.error("A consented self-check could not be stored: %s", failure.reason)
+        response = _json_error(503, _l("We could not send your answers. Nothing was stored."))
+        response.headers["Retry-After"] = "60"
+        return response
     return private_page(make_response(jsonify({"reference": reference}), 200))

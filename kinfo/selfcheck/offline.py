@@ -13,14 +13,13 @@ from ..core.i18n import Language, current_language
 from ..core.pagecache import public_page
 from . import bp
 from .asked import form_class, labels, questions, readings
-from .questions import ANSWER_LABELS, CONTACT_FIELDS
+from .questions import ANSWER_LABELS, CONTACT_FIELDS, GROUPS
 from .rules import (
     ALLOWED_IN_TEXT,
     FORBIDDEN_CATEGORIES,
     FORBIDDEN_RANGES,
     MESSAGES,
     NUMBER_MAX_CHARACTERS,
-    Level,
     digit_zeros,
     whitespace,
 )
@@ -31,14 +30,14 @@ def offline_form(lang: Language) -> Response:
     """The self-check form as it works offline: no session, no CSRF token; the page script computes the
     outcome from the rules and keeps a consented submission on the phone until it can be sent."""
     form = form_class()(formdata=None)
-    return public_page(render_template("selfcheck/form.html", form=form, questions=questions(), errors=[],
-                                       answer_labels=ANSWER_LABELS, offline=True))
+    return public_page(render_template("selfcheck/form.html", form=form, questions=questions(), groups=GROUPS,
+                                       errors=[], answer_labels=ANSWER_LABELS, offline=True))
 
 
 @bp.get("/<lang:lang>/self-check/result")
 def offline_result(lang: Language) -> Response:
     """A result page shell the offline script fills in from answers kept on the phone."""
-    return public_page(render_template("selfcheck/offline_result.html", Level=Level))
+    return public_page(render_template("selfcheck/offline_result.html", form=form_class()(formdata=None)))
 
 
 @bp.get("/<lang:lang>/self-check/rules.json")
@@ -72,7 +71,8 @@ def rules_data() -> dict:
     sections = {q.section for q in asked if q.section}
     return {
         "flags": [{"level": value.level.name, "text": str(value.text), "emergency_first": value.emergency_first,
-                   **({"reason": str(value.reason)} if value.reason else {})} for value in flags],
+                   **({"reason": str(value.reason)} if value.reason else {}),
+                   **({"topic": str(value.topic)} if value.topic else {})} for value in flags],
         "answer_labels": {code: names["answers"][code] for code in sorted({c for q in asked for c in q.answers})},
         "sections": {section: {"href": f"{article}#{section}", "text": str(_l(
             "Read more: %(section)s", section=SECTION_BY_ID[section].heading))} for section in sorted(sections)},

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .rules import ContactField, Flag, Level, Question, Reading
+from .rules import ContactField, Flag, Group, Level, Question, Reading
 
 YES_NO = ("yes", "no")
 YES_NO_UNSURE = ("yes", "no", "unsure")
@@ -37,128 +37,127 @@ ANSWER_LABELS = {
 }
 
 
-def _discuss(text, reason=None) -> Flag:
-    return Flag(Level.DISCUSS, text, reason)
+def _discuss(topic, text, reason=None) -> Flag:
+    return Flag(Level.DISCUSS, text, reason, topic=topic)
 
 
 def _on(answers: tuple[str, ...], flag: Flag) -> dict[str, Flag]:
     return {answer: flag for answer in answers}
 
 
-BP_FLAG = _discuss(_l("Talk with your care team about your blood pressure before an infusion."),
+BP_FLAG = _discuss(_l("Your blood pressure"),
+                   _l("Talk with your care team about your blood pressure before an infusion."),
                    _l("Ketamine can raise blood pressure, so high blood pressure needs to be under control first."))
 
 QUESTIONS: tuple[Question, ...] = (
     Question("adult", _l("Are you 18 or older?"), YES_NO, source="practice",
              why=_l("This guide and most ketamine clinics are for adults."), section="before-your-visit",
-             flags=_on(("no",), _discuss(_l("Talk with your care team about your age before an infusion."),
-                                         _l("This treatment is usually offered to adults.")))),
+             flags=_on(("no",), _discuss(_l("Your age"),
+                                         _l("Talk with your care team about your age before an infusion."),
+                                         _l("This treatment is usually offered to adults."))), group="about_you"),
     Question("pregnant", _l("Are you pregnant, or could you be?"), YES_NO_UNSURE, source="article",
              why=_l("The possible risks to an unborn baby are not yet fully known."), section="who-should-not",
-             flags=_on(("yes", "unsure"), _discuss(
+             flags=_on(("yes", "unsure"), _discuss(_l("Pregnancy"),
                  _l("Talk with your care team about pregnancy before an infusion."),
                  _l("Ketamine is not advised during pregnancy: the possible risks to an unborn baby are not yet "
-                    "fully known.")))),
+                    "fully known."))), group="about_you"),
     Question("breastfeeding", _l("Are you breastfeeding?"), YES_NO, source="article",
              why=_l("The possible risks to a breastfed baby are not yet fully known."), section="who-should-not",
-             flags=_on(("yes",), _discuss(
+             flags=_on(("yes",), _discuss(_l("Breastfeeding"),
                  _l("Talk with your care team about breastfeeding before an infusion."),
                  _l("Ketamine is not advised while breastfeeding: the possible risks to the baby are not yet "
-                    "fully known.")))),
+                    "fully known."))), group="about_you"),
     Question("bp_high", _l("Has a doctor or nurse told you that you have high blood pressure?"), YES_NO_UNSURE,
-             source="article", why=_l("Ketamine can raise blood pressure."), section="who-should-not"),
+             source="article", why=_l("Ketamine can raise blood pressure."), section="who-should-not", group="body"),
     Question("bp_treated", _l("Is your high blood pressure treated and under control?"), YES_NO_UNSURE,
              source="article", why=_l("High blood pressure that is not treated or not under control is a reason "
                                       "to wait."), section="who-should-not",
-             follows=("bp_high", ("yes", "unsure")), flags=_on(("no", "unsure"), BP_FLAG)),
+             follows=("bp_high", ("yes", "unsure")), flags=_on(("no", "unsure"), BP_FLAG), group="body"),
     Question("bp_systolic", _l("Your last blood pressure reading: the top number (optional)"), kind="number",
+             short_label=_l("Top number"),
              source="article", why=_l("If you know your last reading, it helps your care team."),
-             section="who-should-not", required=False, minimum=50, maximum=300),
+             section="who-should-not", required=False, minimum=50, maximum=300, group="body"),
     Question("bp_diastolic", _l("Your last blood pressure reading: the bottom number (optional)"), kind="number",
-             source="article", section="who-should-not", required=False, minimum=30, maximum=200),
+             short_label=_l("Bottom number"),
+             source="article", section="who-should-not", required=False, minimum=30, maximum=200, group="body"),
     Question("heart", _l("Have you had heart disease, chest pain, an irregular heartbeat, a heart attack, a "
                          "stroke or an aneurysm?"), YES_NO_UNSURE,
              why=_l("Ketamine can raise blood pressure for a short time."), section="before-your-visit",
-             flags=_on(("yes", "unsure"), _discuss(
+             flags=_on(("yes", "unsure"), _discuss(_l("Your heart and blood vessels"),
                  _l("Talk with your care team about your heart and blood vessels before an infusion."),
-                 _l("Ketamine can raise blood pressure, which adds strain on the heart and blood vessels.")))),
+                 _l("Ketamine can raise blood pressure, which adds strain on the heart and blood vessels."))),
+             group="body"),
     Question("thyroid_overactive", _l("Have you been told your thyroid is overactive (hyperthyroidism)?"),
              YES_NO_UNSURE, source="article",
              why=_l("An overactive thyroid that is not treated can make ketamine's effects on the heart "
-                    "stronger."), section="who-should-not"),
+                    "stronger."), section="who-should-not", group="body"),
     Question("thyroid_treated", _l("Is your overactive thyroid being treated?"), YES_NO_UNSURE, source="article",
              section="who-should-not", follows=("thyroid_overactive", ("yes", "unsure")),
              why=_l("An overactive thyroid that is not treated is a reason to wait."),
-             flags=_on(("no", "unsure"), _discuss(
+             flags=_on(("no", "unsure"), _discuss(_l("Your thyroid"),
                  _l("Talk with your care team about your thyroid before an infusion."),
                  _l("An overactive thyroid that is not treated can make ketamine's effects on the heart and "
-                    "blood vessels stronger.")))),
+                    "blood vessels stronger."))), group="body"),
+    Question("head_eye_pressure", _l("Do you have raised pressure in your head (for example after a brain "
+                                     "injury) or in your eyes (glaucoma)?"), YES_NO_UNSURE,
+             why=_l("Ketamine can raise pressure in the head and eyes."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(_l("Pressure in your head or eyes"),
+                 _l("Talk with your care team about pressure in your head or eyes before an infusion."),
+                 _l("Ketamine can raise this pressure."))), group="body"),
+    Question("seizures", _l("Do you have epilepsy or seizures?"), YES_NO_UNSURE,
+             why=_l("Your care team needs to know about seizures before any treatment."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(_l("Seizures"),
+                 _l("Talk with your care team about seizures before an infusion."),
+                 _l("Your care team will plan your treatment safely around them."))), group="body"),
+    Question("liver", _l("Do you have liver disease?"), YES_NO_UNSURE,
+             why=_l("Your care team checks your liver health before treatment."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(_l("Your liver"),
+                 _l("Talk with your care team about your liver before an infusion."),
+                 _l("Your care team will check whether it changes your treatment plan."))), group="body"),
+    Question("bladder", _l("Do you have bladder problems?"), YES_NO_UNSURE,
+             why=_l("Your care team checks for bladder problems before treatment."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(_l("Bladder problems"),
+                 _l("Talk with your care team about bladder problems before an infusion."),
+                 _l("Your care team will check whether it changes your treatment plan."))), group="body"),
+    Question("ketamine_reaction", _l("Have you ever had an allergy or a bad reaction to ketamine or to "
+                                     "anesthesia?"), YES_NO_UNSURE,
+             why=_l("A past reaction may happen again."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(_l("Your past reaction to ketamine or anesthesia"),
+                 _l("Talk with your care team about your past reaction before an infusion."),
+                 _l("A past reaction to ketamine or anesthesia may happen again."))), group="body"),
     Question("condition", _l("What are you looking for help with?"), ("depression", "anxiety", "both", "other"),
              source="article", why=_l("This guide is about depression and anxiety."), section="who-it-is-for",
              flags=_on(("other",), Flag(Level.INFO, _l(
                  "This guide is about depression and anxiety. Ask your care team whether ketamine is used for what "
-                 "you need help with.")))),
+                 "you need help with."))), group="mind"),
     Question("antidepressants_tried", _l("How many antidepressant medicines have you tried for this?"),
              ("0", "1", "2plus", "unsure"), source="article",
              why=_l("Ketamine is usually considered after at least two antidepressants have not helped."),
              section="who-it-is-for",
-             flags=_on(("0", "1", "unsure"), _discuss(
+             flags=_on(("0", "1", "unsure"), _discuss(_l("The treatments you have tried"),
                  _l("Talk with your care team about the treatments you have tried before an infusion."),
                  _l("Ketamine is usually considered for people who have tried at least two antidepressants "
-                    "without getting better.")))),
+                    "without getting better."))), group="mind"),
     Question("psychosis", _l("Have you ever been diagnosed with schizophrenia or psychosis, or had "
                              "hallucinations?"), YES_NO_UNSURE,
              why=_l("Ketamine can change how you see and feel things for a short time."), section="before-your-visit",
-             flags=_on(("yes", "unsure"), _discuss(
+             flags=_on(("yes", "unsure"), _discuss(_l("Psychosis or hallucinations"),
                  _l("Talk with your care team about psychosis or hallucinations before an infusion."),
-                 _l("Ketamine can make these experiences stronger for some people.")))),
+                 _l("Ketamine can make these experiences stronger for some people."))), group="mind"),
     Question("mania", _l("Do you have bipolar disorder, or are you having a \"high\" (manic) episode now?"),
              YES_NO_UNSURE, why=_l("Your care team needs to know about mood highs before treatment."),
              section="before-your-visit",
-             flags=_on(("yes", "unsure"), _discuss(
+             flags=_on(("yes", "unsure"), _discuss(_l("Bipolar disorder or manic episodes"),
                  _l("Talk with your care team about bipolar disorder or manic episodes before an infusion."),
-                 _l("Your care team will check that your mood is stable enough for treatment.")))),
+                 _l("Your care team will check that your mood is stable enough for treatment."))), group="mind"),
     Question("substance", _l("In the past year, have you used any drug not prescribed to you (ketamine "
                              "included), or had problems with alcohol or drugs?"), YES_NO_UNSURE,
              why=_l("Ketamine can be misused, so your care team plans treatment with this in mind."),
              section="before-your-visit",
-             flags=_on(("yes", "unsure"), _discuss(
+             flags=_on(("yes", "unsure"), _discuss(_l("Alcohol and drug use"),
                  _l("Talk with your care team about alcohol and drug use before an infusion."),
-                 _l("Your care team plans safe treatment around it. Being open helps you get the right care.")))),
-    Question("head_eye_pressure", _l("Do you have raised pressure in your head (for example after a brain "
-                                     "injury) or in your eyes (glaucoma)?"), YES_NO_UNSURE,
-             why=_l("Ketamine can raise pressure in the head and eyes."), section="before-your-visit",
-             flags=_on(("yes", "unsure"), _discuss(
-                 _l("Talk with your care team about pressure in your head or eyes before an infusion."),
-                 _l("Ketamine can raise this pressure.")))),
-    Question("seizures", _l("Do you have epilepsy or seizures?"), YES_NO_UNSURE,
-             why=_l("Your care team needs to know about seizures before any treatment."), section="before-your-visit",
-             flags=_on(("yes", "unsure"), _discuss(
-                 _l("Talk with your care team about seizures before an infusion."),
-                 _l("Your care team will plan your treatment safely around them.")))),
-    Question("liver", _l("Do you have liver disease?"), YES_NO_UNSURE,
-             why=_l("Your care team checks your liver health before treatment."), section="before-your-visit",
-             flags=_on(("yes", "unsure"), _discuss(
-                 _l("Talk with your care team about your liver before an infusion."),
-                 _l("Your care team will check whether it changes your treatment plan.")))),
-    Question("bladder", _l("Do you have bladder problems?"), YES_NO_UNSURE,
-             why=_l("Your care team checks for bladder problems before treatment."), section="before-your-visit",
-             flags=_on(("yes", "unsure"), _discuss(
-                 _l("Talk with your care team about bladder problems before an infusion."),
-                 _l("Your care team will check whether it changes your treatment plan.")))),
-    Question("ketamine_reaction", _l("Have you ever had an allergy or a bad reaction to ketamine or to "
-                                     "anesthesia?"), YES_NO_UNSURE,
-             why=_l("A past reaction may happen again."), section="before-your-visit",
-             flags=_on(("yes", "unsure"), _discuss(
-                 _l("Talk with your care team about your past reaction before an infusion."),
-                 _l("A past reaction to ketamine or anesthesia may happen again.")))),
-    Question("medicines", _l("Do you take opioids, benzodiazepines, gabapentin or pregabalin, MAOIs or "
-                             "stimulants?"), YES_NO_UNSURE,
-             why=_l("Some medicines change how ketamine works or how safe it is."), section="before-your-visit",
-             flags=_on(("yes", "unsure"), _discuss(
-                 _l("Talk with your care team about your medicines before an infusion. Bring a full list of "
-                    "everything you take."),
-                 _l("Some medicines change how ketamine works or how safe it is.")))),
+                 _l("Your care team plans safe treatment around it. Being open helps you get the right care."))),
+             group="mind"),
     Question("self_harm", _l("In the past 2 weeks, have you had thoughts that you would be better off dead, or "
                              "of hurting yourself?"), ("no", "sometimes", "plan", "prefer_not"),
              why=_l("We ask everyone. If you are struggling, help is available right now."), section="summary",
@@ -169,21 +168,37 @@ QUESTIONS: tuple[Question, ...] = (
                                                      "please reach out now. You deserve support.")),
                  "plan": Flag(Level.CRISIS, _l("You said you have thought about how you would hurt yourself. "
                                                "Please get help right now."), emergency_first=True),
-             }),
+             }, group="mind"),
+    Question("medicines", _l("Do you take opioids, benzodiazepines, gabapentin or pregabalin, MAOIs or "
+                             "stimulants?"), YES_NO_UNSURE,
+             why=_l("Some medicines change how ketamine works or how safe it is."), section="before-your-visit",
+             flags=_on(("yes", "unsure"), _discuss(_l("Your medicines (bring a full list of everything you take)"),
+                 _l("Talk with your care team about your medicines before an infusion. Bring a full list of "
+                    "everything you take."),
+                 _l("Some medicines change how ketamine works or how safe it is."))), group="medicines"),
     Question("ride_home", _l("Will an adult take you home after the infusion?"), YES_NO_UNSURE,
              source="practice", why=_l("You should not drive yourself home after an infusion."),
              section="before-your-visit",
              flags=_on(("no", "unsure"), Flag(Level.INFO, _l(
                  "Plan a ride home. You should not drive yourself home after an infusion. Your clinic will tell "
-                 "you when it is safe to drive again.")))),
+                 "you when it is safe to drive again."))), group="after"),
     Question("notes", _l("Anything else your clinic should know (optional)"), kind="text", source="practice",
-             required=False, max_length=1000),
+             required=False, max_length=1000, group="after"),
 )
 
 QUESTION_BY_ID = {question.id: question for question in QUESTIONS}
 
+# The form's parts, in order; every question names its part, and the table lists them part by part.
+GROUPS: tuple[Group, ...] = (
+    Group("about_you", _l("About you")),
+    Group("body", _l("Your physical health")),
+    Group("mind", _l("Your mental health")),
+    Group("medicines", _l("Your medicines")),
+    Group("after", _l("After the infusion, and anything else")),
+)
+
 READINGS: tuple[Reading, ...] = (
-    Reading("bp_reading",
+    Reading("bp_reading", _l("Your last blood pressure reading (optional)"),
             _l("Your last blood pressure reading, if you know it (optional). For 130/85, the top number is 130 "
                "and the bottom number is 85."),
             parts=("bp_systolic", "bp_diastolic"), setting="SELF_CHECK_BP_THRESHOLD", flag=BP_FLAG),

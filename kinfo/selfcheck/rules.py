@@ -36,6 +36,7 @@ class Flag:
     text: object  # lazy string: "Talk with your care team about … before an infusion."
     reason: object | None = None  # lazy string
     emergency_first: bool = False  # CRISIS: put "call the emergency number now" first
+    topic: object | None = None  # DISCUSS: the topic in a few words, for the list of things to talk about
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Question:
     minimum: int | None = None
     maximum: int | None = None
     max_length: int | None = None
+    group: str = ""  # the part of the form it is asked in (questions.GROUPS)
+    short_label: object | None = None  # its label inside a group that already says what it is (a reading)
 
     @property
     def switchable(self) -> bool:
@@ -68,6 +71,14 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Group:
+    """A titled part of the form (about you, physical health, …)."""
+
+    id: str
+    title: object
+
+
+@dataclass(frozen=True)
 class Reading:
     """Numbers read off one measurement (a blood pressure: top, then bottom), asked as one group.
 
@@ -76,7 +87,8 @@ class Reading:
     answer elsewhere raised the same flag."""
 
     id: str
-    hint: object  # what the reading is, said once for all its parts
+    label: object  # what the reading is, said once for all its parts
+    hint: object
     parts: tuple[str, ...]  # number question ids, highest first
     setting: str
     flag: Flag
@@ -215,6 +227,19 @@ def check_reading(reading: Reading, numbers: dict[str, int | None]) -> dict[str,
         if numbers.get(higher) is not None and numbers.get(lower) is not None and numbers[lower] >= numbers[higher]:
             problems[lower] = Problem("lower")
     return problems
+
+
+def crisis_items(questions: tuple[Question, ...], sent: dict[str, object]) -> list[OutcomeItem]:
+    """The answers sent that call for crisis help, whatever else is missing or refused: a page that asks the
+    patient to correct something still starts with crisis help."""
+    choices = {question.id: sent.get(question.id) for question in questions if question.kind == "choice"}
+    items = []
+    for question in questions:
+        answer = choices.get(question.id)
+        flag = question.flags.get(answer) if isinstance(answer, str) else None
+        if flag is not None and flag.level is Level.CRISIS and applies(question, choices):
+            items.append(OutcomeItem(f"{question.id}:{answer}", question, flag))
+    return items
 
 
 def outcome(answers: dict[str, object], questions: tuple[Question, ...], readings: tuple[Reading, ...],

@@ -9,7 +9,7 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..core import db
 from ..core.encryption import answers_digest, encrypt_json
@@ -21,6 +21,15 @@ REFERENCE_LENGTH = 8
 CONSENT_VERSION = "1"
 CONFLICT_MESSAGE = _l("Answers from this form were already sent, and these are different. To send new answers, "
                       "start a new self-check.")
+
+
+class NotStored(Exception):
+    """The database could not take the self-check — locked past its timeout, full, read-only or out of reach.
+    Nothing was stored; the patient is told so, with their outcome."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class DifferentAnswersForKey(Exception):
@@ -109,6 +118,8 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
             if not _reference_taken(error) or attempt == 8:
                 raise
             continue
+        except DBAPIError as error:  # hide_parameters keeps the answers out of this message
+            raise NotStored(f"{type(error.orig).__name__}: {error.orig}") from error
         if row is None:  # the stored row was purged between the two statements: store this one afresh
             continue
         if not secrets.compare_digest(row.answers_digest, digest):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import parse_qsl
 
-from flask import Response, make_response, redirect, render_template, request, session, url_for
+from flask import Response, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import MultiDict
@@ -19,13 +19,15 @@ from ..public.fragments import in_cached_frame
 from . import bp, storage
 from .asked import form_class, labels, outcome_of, questions
 from .forms import is_idempotency_key
-from .questions import ANSWER_LABELS
-from .rules import Level
+from .questions import ANSWER_LABELS, GROUPS
+from .rules import Level, crisis_items
 
 KEY_IN_SESSION = "selfcheck_key"
 CSRF_MESSAGE = _l("This page was open for a long time, so we could not send it safely. Your answers are still "
                   "here. Please check them and press the button again.")
 REPEATED_MESSAGE = _l("Some questions were answered more than once. Please check your answers.")
+NOT_STORED_MESSAGE = _l("Show this page at your visit, or try again later: your answers are still on this page.")
+RETRY_AFTER_SECONDS = 60  # a locked or full database is rarely fixed sooner
 
 
 def _idempotency_key() -> str:
@@ -36,12 +38,13 @@ def _idempotency_key() -> str:
     return key
 
 
-def answer_rows(answers: dict) -> list[tuple[str, object, bool]]:
-    """(question, answer, typed by the patient?) for each answered question, in table order and the page's
-    language, for the "Your answers" list."""
+def answer_rows(answers: dict) -> list[tuple[str, str, object, bool]]:
+    """(where to change it, question, answer, typed by the patient?) for each answered question, in table
+    order and the page's language, for the "Your answers" list."""
     names = labels()
-    return [(names["questions"][q.id], names["answers"][answers[q.id]] if q.kind == "choice" else answers[q.id],
-             q.kind != "choice") for q in questions() if q.id in answers]
+    return [("q-" + q.id if q.kind == "choice" else q.id, names["questions"][q.id],
+             names["answers"][answers[q.id]] if q.kind == "choice" else answers[q.id], q.kind != "choice")
+            for q in questions() if q.id in answers]
 
 
 def _csrf_token_is_valid(sent: MultiDict) -> bool:
@@ -54,14 +57,16 @@ def _csrf_token_is_valid(sent: MultiDict) -> bool:
     return True
 
 
-def render_form(form, status: int = 200, form_errors: list | None = None, already_sent: bool = False):
-    """The form with the patient's answers; ``already_sent`` offers to start a new self-check (the answers of
-    this form reached the clinic before, and different ones cannot replace them)."""
+def render_form(form, status: int = 200, form_errors: list | None = None, already_sent: bool = False,
+                crisis: list | None = None):
+    """The form with the patient's answers; ``crisis`` (answers that call for crisis help) puts the crisis
+    card first; ``already_sent`` offers to start a new self-check (the answers of this form reached the
+    clinic before, and different ones cannot replace them)."""
     errors = list(form_errors or [])
     for name, messages in form.errors.items():
         errors.extend((name, message) for message in messages)
-    html = render_template("selfcheck/form.html", form=form, questions=questions(), errors=errors,
-                           answer_labels=ANSWER_LABELS, already_sent=already_sent)
+    html = render_template("selfcheck/form.html", form=form, questions=questions(), groups=GROUPS, errors=errors,
+                           answer_labels=ANSWER_LABELS, already_sent=already_sent, crisis=crisis or [])
     return private_page(make_response(html, status))
 
 
@@ -89,7 +94,7 @@ def start_again(lang: Language) -> Response:
 def keep_body_for_parsing() -> None:
     """Keep the self-check's body before anything parses the form from it (the CSRF check does), so that
     ``_form_sent`` can parse it its own way. Runs before every request; registered ahead of the CSRF check."""
-    if request.endpoint == "selfcheck.submit":
+    if request.endpoint in ("selfcheck.submit", "selfcheck.change"):
         request.get_data(cache=True, parse_form_data=False)  # MAX_CONTENT_LENGTH still applies (413)
 
 
@@ -117,7 +122,19 @@ def _submit_failed_csrf_check(lang: Language) -> Response:
     return _answer(lang, csrf_checked=False)
 
 
+@bp.post("/<lang:lang>/self-check/change")
+def change(lang: Language) -> Response:
+    """The form again with the answers a result page sent back, to change one (nothing is checked or
+    stored: the answers come back in the post, never in the URL or a cookie)."""
+    form = form_class()(formdata=_form_sent())
+    if not is_idempotency_key(form.idempotency_key.data):
+        form.idempotency_key.data = _idempotency_key()
+    return render_form(form)
+
+
 def _answer(lang: Language, csrf_checked: bool) -> Response:
+    """Check the answers sent; show the form again with every problem (crisis help first when an answer
+    calls for it), or the outcome, storing it only with consent."""
     sent = _form_sent()
     form = form_class()(formdata=sent)
     repeated = [name for name in sent if len(sent.getlist(name)) > 1]
@@ -133,18 +150,26 @@ def _answer(lang: Language, csrf_checked: bool) -> Response:
         form.idempotency_key.data = _idempotency_key()
         valid = False
     if not valid:  # the answers are kept; a stale CSRF token is replaced (the form renders a fresh one)
-        return render_form(form, 422, form_errors)
+        return render_form(form, 422, form_errors, crisis=crisis_items(questions(), sent))
 
     answers = form.answers()
     items = outcome_of(answers)
-    reference = None
+    reference, not_stored, status = None, None, 200
     if form.consent.data:
         try:
             reference = storage.store_consented(form, answers, items, lang)
         except storage.DifferentAnswersForKey:
             return render_form(form, 409, [("", storage.CONFLICT_MESSAGE)], already_sent=True)
-    html = in_cached_frame("selfcheck/result.html", "selfcheck/_result.html", reference=reference,
-                           answer_rows=answer_rows(answers),
-                           **{level.name.lower(): [item for item in items if item.flag.level == level]
-                              for level in Level})
-    return private_page(make_response(html))
+        except storage.NotStored as failure:
+            not_stored, status = NOT_STORED_MESSAGE, 503
+            current_app.logger.error("A consented self-check could not be stored: %s", failure.reason)
+    consent_missing = sent.get("intent") == "send" and not form.consent.data
+    by_level = {level.name.lower(): [item for item in items if item.flag.level == level] for level in Level}
+    html = in_cached_frame("selfcheck/result.html", "selfcheck/_result.html",
+                           frame_context={"with_crisis_card": bool(by_level["crisis"])},
+                           reference=reference, not_stored=not_stored, consent_missing=consent_missing,
+                           answer_rows=answer_rows(answers), answers=answers, form=form, **by_level)
+    response = private_page(make_response(html, 422 if consent_missing else status))
+    if not_stored:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -9,8 +9,9 @@ const rules = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
 const cases = JSON.parse(fs.readFileSync(process.argv[4], "utf8"));
 const results = cases.map((values) => {
   const checked = engine.check(rules, values);
-  if (!checked.valid) return { valid: false, errors: checked.errors };
-  return { valid: true, answers: checked.answers, contact: checked.contact,
+  const crisis = engine.crisis(rules, values).map((item) => item.code);
+  if (!checked.valid) return { valid: false, errors: checked.errors, crisis };
+  return { valid: true, answers: checked.answers, contact: checked.contact, crisis,
            outcome: engine.outcome(rules, checked.answers).map((item) => [item.code, item.flag.level]) };
 });
 process.stdout.write(JSON.stringify(results));

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from kinfo.selfcheck.asked import form_class, outcome_of
+from kinfo.selfcheck.asked import form_class, outcome_of, questions
 from kinfo.selfcheck.questions import CONTACT_FIELDS, QUESTIONS, READINGS
+from kinfo.selfcheck.rules import crisis_items
 
 GOLDEN_SCRIPT = Path(__file__).with_name("golden.js")
 THRESHOLD = {"bp_reading": (140, 90)}
@@ -75,6 +76,10 @@ def golden_cases() -> list[dict[str, str]]:
         values = ["", "x" * contact.max_length, "x" * (contact.max_length + 1), " spaced ", "a\u202eb",
                   "+1 (555) 010-0100", "٠١٢٣ ٤٥٦", "555-CALL-NOW", "1.2.3"]
         cases += [{**calm, contact.id: value} for value in values]
+    crisis = [(q.id, code) for q in QUESTIONS for code, flag in q.flags.items() if flag.level.name == "CRISIS"]
+    for question_id, code in crisis:  # crisis answers alone, everything else missing or wrong
+        cases.append({question_id: code})
+        cases.append({question_id: code, "bp_systolic": "12abc", notes.id: "\x00"})
     cases.append({**calm, "pregnant": "yes", "self_harm": "plan", "ride_home": "no", "condition": "other",
                   "bp_systolic": "165", "bp_diastolic": "102", notes.id: "Needle-shy", "name": "Ana", "phone": "555"})
     return cases
@@ -82,10 +87,12 @@ def golden_cases() -> list[dict[str, str]]:
 
 def server_result(values: dict[str, str]) -> dict:
     form = form_class()(formdata=MultiDict(values))
+    crisis = [item.code for item in crisis_items(questions(), values)]
     if not form.validate():
-        return {"valid": False, "errors": {name: [str(m) for m in messages] for name, messages in form.errors.items()}}
+        return {"valid": False, "crisis": crisis,
+                "errors": {name: [str(m) for m in messages] for name, messages in form.errors.items()}}
     answers = form.answers()
-    return {"valid": True, "answers": answers, "contact": form.contact() or {},
+    return {"valid": True, "answers": answers, "contact": form.contact() or {}, "crisis": crisis,
             "outcome": [[item.code, item.flag.level.name] for item in outcome_of(answers)]}
 
 
@@ -127,6 +134,7 @@ def test_the_phone_and_the_server_agree_on_every_answer_set(app, client, tmp_pat
     flagged = [result for result in phone if result["valid"] and result["outcome"]]
     refused = [result for result in phone if not result["valid"]]
     assert flagged and refused, "the cases include both outcomes and refusals"
+    assert any(result["crisis"] for result in refused), "crisis help found in answers that are refused"
 
 
 def test_a_clinics_threshold_reaches_the_phone(make_app, tmp_path):

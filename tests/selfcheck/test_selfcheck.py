@@ -28,10 +28,13 @@ def test_the_form_renders_in_every_language_with_every_question(client, language
         assert english_left_in(page, language.tag) == []
 
 
-def test_the_self_harm_question_carries_crisis_numbers_without_submitting(client):
+def test_the_self_harm_question_carries_crisis_help_without_submitting(client):
+    """Its own help block: the buttons (call, text, emergency) and a word that the clinic cannot help at once."""
     page = client.get("/en/self-check").get_data(as_text=True)
     question = page[page.index('id="q-self_harm"'):page.index('id="q-ride_home"')]
-    assert '<a href="tel:988"><bdi>988</bdi></a>' in question and "<bdi>911</bdi>" in question
+    assert 'href="tel:988"' in question and 'href="sms:988"' in question and 'href="tel:911"' in question
+    assert "Your clinic does not read these answers right away." in question
+    assert question.count('class="crisis-card"') == 0, "the question's own block, not a second card"
 
 
 def test_why_we_ask_links_to_the_article_section(client):
@@ -45,7 +48,7 @@ def test_the_outcome_shows_whether_or_not_anything_is_sent(app, client, consent)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     text = visible_text(response.get_data(as_text=True))
-    assert "Talk with your care team about pregnancy before an infusion." in text
+    assert "Before an infusion, talk with your care team about: Pregnancy – Ketamine is not advised" in text
     assert "Plan a ride home." in text
     assert "Only your care team can decide whether this treatment is right for you." in text
     assert "eligible" not in text.lower()
@@ -67,8 +70,9 @@ def test_every_outcome_renders_in_every_language(app, client, language):
     response = submit(client, data, lang=language.url_tag, consent=True)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert page.index('class="crisis-result"') < page.index('class="outcome"'), "crisis help shows first"
-    assert page.count("<li><strong>") == 5
+    assert page.index('class="crisis-card"') < page.index("<h1>") < page.index('class="outcome'), "crisis first"
+    assert page.count("<li><strong>") == 5, "one line per topic to talk about"
+    assert 'class="crisis"' not in page and page.count('class="crisis-card"') == 1, "one crisis element on the page"
     assert reference_in(page)
     if language.tag != "en":
         assert english_left_in(page, language.tag) == []
@@ -99,7 +103,7 @@ def test_every_flag_and_crisis_variant_renders_in_every_language(client, languag
     response = submit(client, {**EVERYTHING_FLAGGED, "self_harm": self_harm}, lang=language.url_tag)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert page.count("<li><strong>") == 16, "every DISCUSS item is listed"
+    assert page.count("<li><strong>") == 16, "every DISCUSS item is listed, once per topic"
     assert ('class="urgent"' in page) is (self_harm == "plan")
     if language.tag != "en":
         assert english_left_in(page, language.tag) == []
@@ -107,9 +111,17 @@ def test_every_flag_and_crisis_variant_renders_in_every_language(client, languag
 
 def test_a_plan_shows_the_emergency_number_before_anything_else(client):
     page = submit(client, answers(self_harm="plan")).get_data(as_text=True)
-    crisis = page[page.index('class="crisis-result"'):]
+    crisis = page[page.index('class="crisis-card"'):]
     assert crisis.index("Call <a href=\"tel:911\"><bdi>911</bdi></a> or go to the nearest emergency department now.") \
-        < crisis.index("<bdi>988</bdi>")
+        < crisis.index('href="tel:911"><') < crisis.index('href="tel:988"')
+
+
+def test_thoughts_without_a_plan_put_the_crisis_line_before_the_emergency_number(client):
+    page = submit(client, answers(self_harm="sometimes")).get_data(as_text=True)
+    crisis = page[page.index('class="crisis-card"'):page.index("</section>", page.index('class="crisis-card"'))]
+    assert "emergency department now" not in crisis
+    assert crisis.index('href="tel:988"') < crisis.index('href="sms:988"') < crisis.index('href="tel:911"')
+    assert "Your clinic does not read these answers right away." in crisis
 
 
 def test_errors_follow_the_gov_uk_pattern_and_keep_the_answers(client, language):
@@ -185,10 +197,10 @@ def test_each_item_to_talk_about_says_why_and_links_to_the_article(client):
     page = submit(client, answers(pregnant="yes", medicines="yes")).get_data(as_text=True)
     items = re.findall(r"<li><strong>(.*?)</strong>(.*?)</li>", page, re.S)
     assert len(items) == 2
-    pregnancy = next(rest for text, rest in items if "pregnancy" in text)
+    pregnancy = next(rest for text, rest in items if text == "Pregnancy")
     assert "Ketamine is not advised during pregnancy" in pregnancy
     assert '<a href="/en/#who-should-not">Read more: Who should not have it?</a>' in pregnancy
-    medicines = next(rest for text, rest in items if "medicines" in text)
+    medicines = next(rest for text, rest in items if text.startswith("Your medicines"))
     assert '<a href="/en/#' in medicines and "Read more: " in medicines
 
 
@@ -210,10 +222,13 @@ def test_only_the_consent_box_itself_counts_as_consent(app, client, value):
 
 def test_the_blood_pressure_reading_says_why_we_ask_and_links_to_the_article(client):
     page = client.get("/en/self-check").get_data(as_text=True)
-    why = re.search(r'<p class="why" id="bp_reading-why">(.*?)</p>', page, re.S).group(1)
-    assert why.startswith("Why we ask: If you know your last reading, it helps your care team.")
+    why = re.search(r'<details class="why" id="bp_reading-why">(.*?)</details>', page, re.S).group(1)
+    assert "<summary>Why we ask</summary>" in why and "If you know your last reading, it helps your care team." in why
     assert '<a href="/en/#who-should-not">' in why
-    assert 'aria-describedby="bp_reading-hint bp_reading-why"' in page
+    reading = re.search(r'<fieldset aria-describedby="bp_reading-hint bp_reading-why">\s*<legend>(.*?)</legend>', page)
+    assert reading.group(1) == "Your last blood pressure reading (optional)", "the reading's label, said once"
+    assert '<label for="bp_systolic">Top number</label>' in page
+    assert '<label for="bp_diastolic">Bottom number</label>' in page
 
 
 def test_the_form_reuses_its_key_until_the_patient_starts_again(client):
@@ -270,7 +285,7 @@ def test_a_clinic_can_leave_out_questions_that_are_not_from_the_article(make_app
     assert 'name="liver"' not in page and 'name="bladder"' not in page and 'name="pregnant"' in page
     response = submit(client, answers(liver=None, bladder=None, bp_systolic="135"))
     assert response.status_code == 200
-    assert "Talk with your care team about your blood pressure" in response.get_data(as_text=True)
+    assert "<strong>Your blood pressure</strong>" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("threshold", ["130/80", ["130", "80"], [130], [130, 80, 70], [80, 130], [130, True],

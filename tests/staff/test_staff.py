@@ -19,7 +19,8 @@ from ..staff_helpers import PASSWORD, make_account, page_token, sign_in
 # under /staff (where it is locked); anything else fails test_every_route_is_classified.
 PUBLIC_ENDPOINTS = {
     "languages.root", "languages.choose", "article.page", "assets.static_file", "selfcheck.form_page",
-    "selfcheck.submit", "selfcheck.start_again", "selfcheck.submit_json", "handout.page", "handout.index",
+    "selfcheck.submit", "selfcheck.change", "selfcheck.start_again", "selfcheck.submit_json", "handout.page",
+    "handout.index",
     "fhir.questionnaire", "pwa.service_worker", "pwa.manifest", "pwa.bundle", "pwa.offline_page",
     "selfcheck.offline_form", "selfcheck.offline_result", "selfcheck.rules", "staff.login",
 }

@@ -1,25 +1,39 @@
-// Progressive enhancement for the self-check: follow-up questions hide until they apply, the error
-// summary takes focus, and a Print button appears. Without JavaScript every question simply shows.
+// Progressive enhancement for the self-check: follow-up questions hide until they apply, crisis help beside a
+// question opens as soon as an answer that calls for it is chosen, the error summary takes focus, and a
+// Print button appears. Without JavaScript every question and all crisis help simply show.
 (function () {
   "use strict";
   var form = document.querySelector("form.selfcheck");
   if (form) {
     var followUps = form.querySelectorAll("[data-follows]");
+    var chosen = function (name) {
+      var input = form.querySelector('input[name="' + name + '"]:checked');
+      return input ? input.value : "";
+    };
     var update = function () {
       followUps.forEach(function (block) {
-        var chosen = form.querySelector('input[name="' + block.dataset.follows + '"]:checked');
-        var show = chosen !== null && block.dataset.when.split(" ").indexOf(chosen.value) !== -1;
-        block.hidden = !show;
+        block.hidden = block.dataset.when.split(" ").indexOf(chosen(block.dataset.follows)) === -1;
       });
       form.querySelectorAll("[data-follows-checkbox]").forEach(function (block) {
         block.hidden = !document.getElementById(block.dataset.followsCheckbox).checked;
+      });
+      form.querySelectorAll(".crisis-inline[data-for]").forEach(function (block) {
+        var actions = block.querySelector(".crisis-inline-actions");
+        if (!actions) return;  // the crisis card at the top of the page already holds the help
+        var answer = chosen(block.dataset.for), list = actions.querySelector(".crisis-actions");
+        var emergency = list.querySelector(".crisis-line.emergency");
+        actions.hidden = block.dataset.crisisAnswers.split(" ").indexOf(answer) === -1;
+        if (emergency) {  // the emergency number first only for an answer about a plan
+          if (block.dataset.emergencyAnswers.split(" ").indexOf(answer) !== -1) list.insertBefore(emergency, list.firstChild);
+          else list.appendChild(emergency);
+        }
       });
     };
     form.addEventListener("change", update);
     update();
   }
-  var summary = document.querySelector(".error-summary");
-  if (summary) summary.focus();
+  var summary = document.querySelector(".error-summary:not([hidden])");
+  if (summary && !document.querySelector(".crisis-card")) summary.focus();
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });

@@ -23,6 +23,7 @@
         });
         var checked = engine.check(rules, values);
         var errors = document.getElementById("offline-errors");
+        showCrisis(form.parentNode, form.parentNode.querySelector("h1"), engine.crisis(rules, values), true);
         if (!checked.valid) {
           var list = errors.querySelector("ul");
           list.textContent = "";
@@ -35,7 +36,7 @@
             });
           });
           errors.hidden = false;
-          errors.focus();
+          if (!document.querySelector(".crisis-card")) errors.focus();
           return;
         }
         var consent = data.get("consent") === "y";
@@ -47,6 +48,24 @@
         });
       });
     });
+  }
+
+  // The one crisis card of the page, first, in place of the crisis line at the top of every page.
+  function showCrisis(container, before, items, scroll) {
+    var old = container.querySelector(".crisis-card");
+    if (old) old.remove();
+    var line = document.querySelector("aside.crisis");
+    if (line) line.hidden = items.length > 0;
+    if (!items.length) return;
+    var first = items.some(function (item) { return item.flag.emergency_first; });
+    var card = clone(first ? "part-crisis-emergency-first" : "part-crisis"), slot = card.querySelector('[data-slot="text"]');
+    items.forEach(function (item) {
+      var text = document.createElement("p"); text.textContent = item.flag.text;
+      slot.parentNode.insertBefore(text, slot);
+    });
+    slot.remove();
+    container.insertBefore(card, before);
+    if (scroll) window.scrollTo(0, 0);
   }
 
   // ---- The result page ----
@@ -76,21 +95,57 @@
     }
     var sendNow = holder.querySelector('[data-action="send-now"]');
     if (sendNow) sendNow.addEventListener("click", function () { window.kinfoQueue.send(); });
-    var after = result.querySelector(".crisis-result:last-of-type");
-    result.insertBefore(holder, after ? after.nextSibling : result.firstChild);
+    var title = result.querySelector("h1");
+    result.insertBefore(holder, title ? title.nextSibling : result.firstChild);
+  }
+
+  // Not sent yet: the answers stay in this page only; ticking the box and sending keeps them on the phone
+  // until the clinic has them.
+  function offerToSend(rules, entry) {
+    var part = clone("part-consent"), sendForm = part.querySelector("form");
+    sendForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = new FormData(sendForm), values = {}, missing = sendForm.querySelector("#consent-error");
+      Object.keys(entry.answers).forEach(function (id) { values[id] = String(entry.answers[id]); });
+      rules.contact.forEach(function (field) { values[field.id] = data.get(field.id) || ""; });
+      missing.hidden = data.get("consent") === "y";
+      if (!missing.hidden) { missing.focus(); return; }
+      var checked = engine.check(rules, values);
+      sendForm.querySelectorAll(".contact .field-error").forEach(function (old) { old.remove(); });
+      if (!checked.valid) {
+        rules.contact.forEach(function (field) {
+          (checked.errors[field.id] || []).forEach(function (text) {
+            var error = document.createElement("p"); error.className = "field-error"; error.textContent = text;
+            var input = sendForm.querySelector("#" + field.id);
+            input.parentNode.insertBefore(error, input);
+          });
+        });
+        return;
+      }
+      entry.consent = true; entry.status = "queued";
+      entry.name = checked.contact.name || ""; entry.phone = checked.contact.phone || "";
+      window.kinfoQueue.put(entry).then(function () {
+        sendForm.remove();
+        renderStatus(entry);
+        watch(entry.key);
+        window.kinfoQueue.send();
+      });
+    });
+    return part;
+  }
+
+  function watch(key) {
+    document.addEventListener("kinfo:queue-changed", function () {
+      window.kinfoQueue.get(key).then(function (updated) { if (updated) renderStatus(updated); });
+    });
   }
 
   function render(rules, entry) {
     result.textContent = "";
     var items = engine.outcome(rules, entry.answers);
-    items.filter(function (item) { return item.flag.level === "CRISIS"; }).forEach(function (item) {
-      var part = clone("part-crisis");
-      part.querySelector('[data-slot="text"]').textContent = item.flag.text;
-      part.querySelectorAll(item.flag.emergency_first ? '[data-if="not_emergency_first"]' : '[data-if="emergency_first"]')
-        .forEach(function (element) { element.remove(); });
-      result.appendChild(part);
-    });
-    renderStatus(entry);
+    result.appendChild(clone("part-title"));
+    showCrisis(result, result.firstChild, items.filter(function (item) { return item.flag.level === "CRISIS"; }), false);
+    if (entry.status !== "local") renderStatus(entry);
     [["DISCUSS", "part-discuss"], ["INFO", "part-info"]].forEach(function (pair) {
       var chosen = items.filter(function (item) { return item.flag.level === pair[0]; });
       if (!chosen.length) return;
@@ -98,8 +153,8 @@
       chosen.forEach(function (item) {
         var li = document.createElement("li");
         if (pair[0] === "DISCUSS") {
-          var strong = document.createElement("strong"); strong.textContent = item.flag.text; li.appendChild(strong);
-          if (item.flag.reason) li.appendChild(document.createTextNode(" " + item.flag.reason));
+          var strong = document.createElement("strong"); strong.textContent = item.flag.topic; li.appendChild(strong);
+          if (item.flag.reason) li.appendChild(document.createTextNode(" – " + item.flag.reason));
           var readMore = rules.sections[item.question.section];
           if (readMore) {
             var link = document.createElement("a");
@@ -116,13 +171,16 @@
     rules.questions.forEach(function (question) {
       var value = entry.answers[question.id];
       if (value === undefined) return;
-      var dt = document.createElement("dt"), dd = document.createElement("dd");
+      var row = document.createElement("div"), dt = document.createElement("dt"), dd = document.createElement("dd");
+      row.className = "summary-row";
       dt.textContent = question.label;
       var label = question.answers && question.answers.indexOf(value) !== -1 ? rules.answer_labels[value] : null;
       if (label) { dd.textContent = label; } else { var bdi = document.createElement("bdi"); bdi.textContent = value; dd.appendChild(bdi); }
-      answers.appendChild(dt); answers.appendChild(dd);
+      row.appendChild(dt); row.appendChild(dd); answers.appendChild(row);
     });
     result.appendChild(end);
+    if (entry.status === "local") result.appendChild(offerToSend(rules, entry));
+    result.appendChild(clone("part-after"));
     result.querySelectorAll("[data-print]").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });
@@ -139,12 +197,10 @@
       }
       render(rules, entry);
       if (entry.status === "local") {
-        window.kinfoQueue.remove(entry.key);  // not sent, so not kept: it was only here to show the result
+        window.kinfoQueue.remove(entry.key);  // not sent, so not kept: it stays in this page until sent
         return;
       }
-      document.addEventListener("kinfo:queue-changed", function () {
-        window.kinfoQueue.get(resultKey).then(function (updated) { if (updated) renderStatus(updated); });
-      });
+      watch(resultKey);
       window.kinfoQueue.send();
     });
 })();

@@ -150,7 +150,25 @@
     }).map(function (pair) { return pair[0]; });
   }
 
-  var api = { check: check, outcome: outcome, message: message, summary: function (rules, question, text) {
+  // The answers sent that call for crisis help, whatever else is missing or refused.
+  function crisis(rules, values) {
+    var sent = {};
+    rules.questions.forEach(function (question) {
+      if (question.kind === "choice") sent[question.id] = values[question.id] === undefined ? null : values[question.id];
+    });
+    var items = [];
+    rules.questions.forEach(function (question) {
+      var answer = sent[question.id];
+      if (typeof answer !== "string" || !question.flags || !Object.prototype.hasOwnProperty.call(question.flags, answer)) return;
+      var index = question.flags[answer], flag = rules.flags[index];
+      if (flag.level === "CRISIS" && applies(question, sent)) {
+        items.push({ code: question.id + ":" + answer, question: question, flag: flag, flagIndex: index });
+      }
+    });
+    return items;
+  }
+
+  var api = { check: check, outcome: outcome, crisis: crisis, message: message, summary: function (rules, question, text) {
     return rules.summary.replace("%(question)s", question).replace("%(problem)s", text);
   } };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
