@@ -199,8 +199,7 @@ GROUPS: tuple[Group, ...] = (
 
 READINGS: tuple[Reading, ...] = (
     Reading("bp_reading", _l("Your last blood pressure reading (optional)"),
-            _l("Your last blood pressure reading, if you know it (optional). For 130/85, the top number is 130 "
-               "and the bottom number is 85."),
+            _l("For 130/85, the top number is 130 and the bottom number is 85."),
             parts=("bp_systolic", "bp_diastolic"), setting="SELF_CHECK_BP_THRESHOLD", flag=BP_FLAG),
 )
 

@@ -38,7 +38,7 @@ def test_arabic_flows_right_to_left_without_overrides(page):
     page.goto("/ar/")
     assert page.evaluate("() => getComputedStyle(document.body).direction") == "rtl"
     crisis = page.locator(".crisis").bounding_box()
-    first_item = page.locator(".crisis li").first.bounding_box()
+    first_item = page.locator(".crisis strong").first.bounding_box()
     # The crisis box's accent border sits on the right in Arabic: its text starts from the right edge.
     assert first_item["x"] + first_item["width"] > crisis["x"] + crisis["width"] - 40
     assert page.evaluate("() => getComputedStyle(document.querySelector('.crisis')).borderRightWidth") == "5px"

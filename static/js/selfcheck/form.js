@@ -14,9 +14,7 @@
       followUps.forEach(function (block) {
         block.hidden = block.dataset.when.split(" ").indexOf(chosen(block.dataset.follows)) === -1;
       });
-      form.querySelectorAll("[data-follows-checkbox]").forEach(function (block) {
-        block.hidden = !document.getElementById(block.dataset.followsCheckbox).checked;
-      });
+
       form.querySelectorAll(".crisis-inline[data-for]").forEach(function (block) {
         var actions = block.querySelector(".crisis-inline-actions");
         if (!actions) return;  // the crisis card at the top of the page already holds the help
@@ -32,6 +30,13 @@
     form.addEventListener("change", update);
     update();
   }
+  // Contact details show once the consent box they depend on is ticked (on the form or the result page).
+  document.querySelectorAll("[data-follows-checkbox]").forEach(function (block) {
+    var box = document.getElementById(block.dataset.followsCheckbox);
+    var show = function () { block.hidden = !box.checked; };
+    box.addEventListener("change", show);
+    show();
+  });
   var summary = document.querySelector(".error-summary:not([hidden])");
   if (summary && !document.querySelector(".crisis-card")) summary.focus();
   document.querySelectorAll("[data-print]").forEach(function (button) {

@@ -154,7 +154,7 @@
         var li = document.createElement("li");
         if (pair[0] === "DISCUSS") {
           var strong = document.createElement("strong"); strong.textContent = item.flag.topic; li.appendChild(strong);
-          if (item.flag.reason) li.appendChild(document.createTextNode(" – " + item.flag.reason));
+          if (item.flag.reason) li.appendChild(document.createTextNode(" " + item.flag.reason));
           var readMore = rules.sections[item.question.section];
           if (readMore) {
             var link = document.createElement("a");
