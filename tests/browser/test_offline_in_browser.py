@@ -94,7 +94,7 @@ def test_an_offline_self_check_is_kept_then_stored_exactly_once(page, live_serve
     page.click("button[type=submit]")
     page.wait_for_selector(".queued")
     assert "Saved on this phone" in page.inner_text(".queued")
-    assert "Talk with your care team about pregnancy before an infusion." in page.inner_text("#offline-result")
+    assert "Pregnancy" in page.locator("#offline-result .topics li strong").all_inner_texts()
     assert rows(app) == before
     page.context.set_offline(False)  # the connection returns: the page sends what it kept
     page.wait_for_selector(".sent .reference", timeout=20000)
@@ -114,6 +114,30 @@ def test_an_offline_self_check_is_kept_then_stored_exactly_once(page, live_serve
     first, second = page.evaluate(replay, [key, answers])
     assert first["reference"] == second["reference"] == reference
     assert rows(app) == before + 1, "replayed twice, still one row"
+
+
+def test_offline_the_result_page_offers_to_send_and_keeps_nothing_until_the_box_is_ticked(page, live_server):
+    app = live_server.app
+    before = rows(app)
+    saved_offline(page, "/ar/")
+    page.context.set_offline(True)
+    page.goto("/ar/self-check")
+    fill(page, {**CALM_ANSWERS, "pregnant": "yes"})
+    page.click("button[type=submit]")
+    page.wait_for_selector(".send-answers")
+    assert page.evaluate("() => window.kinfoQueue.all().then(e => e.length)") == 0, "not sent: nothing kept"
+    page.click(".send-answers button[type=submit]")
+    assert page.locator("#consent-error").is_visible(), "sending needs the box"
+    page.check(".send-answers #consent")
+    page.fill(".send-answers #phone", "call me")
+    page.click(".send-answers button[type=submit]")
+    assert page.locator(".send-answers .contact .field-error").count() == 1, "checked as on the server"
+    page.fill(".send-answers #phone", "٠١٢٣ ٤٥٦")
+    page.click(".send-answers button[type=submit]")
+    page.wait_for_selector(".queued")
+    page.context.set_offline(False)
+    page.wait_for_selector(".sent .reference", timeout=20000)
+    assert rows(app) == before + 1
 
 
 def test_send_now_and_page_load_send_what_the_phone_kept(page, live_server):
@@ -136,7 +160,7 @@ def outcome_and_answers(page) -> tuple[list[str], list[str], list[str]]:
     """What a result page shows: each item to talk about or to know, its links, and the answers list."""
     items = [text.strip() for text in page.locator(".outcome li").all_inner_texts()]
     links = page.locator(".outcome li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    answers = [text.strip() for text in page.locator("dl.answers dt, dl.answers dd").all_inner_texts()]
+    answers = [text.strip() for text in page.locator("dl.answers dt, dl.answers dd:not(.no-print)").all_inner_texts()]
     return items, links, answers
 
 
@@ -206,10 +230,11 @@ def test_a_crisis_answer_offline_shows_help_at_once(page, live_server):
     page.goto("/ar/self-check")
     fill(page, {**CALM_ANSWERS, "self_harm": "plan"})
     page.click("button[type=submit]")
-    crisis = page.locator(".crisis-result")
+    crisis = page.locator(".crisis-card")
     crisis.wait_for()
-    assert page.locator("#offline-result > *").first.get_attribute("class") == "crisis-result"
-    assert "911" in page.locator(".crisis-result .urgent").inner_text()
+    assert page.locator("#offline-result > *").first.get_attribute("class") == "crisis-card"
+    assert "911" in page.locator(".crisis-card .urgent").inner_text()
+    assert page.locator("aside.crisis").is_hidden(), "one crisis element on the page"
     assert page.locator(".not-sent").is_visible()
 
 

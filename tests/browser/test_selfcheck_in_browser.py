@@ -53,12 +53,12 @@ def test_errors_take_focus_and_pass_axe(page, tag):
 
 def test_a_crisis_answer_shows_help_first(page):
     page.goto("/en/self-check")
-    assert "988" in page.locator("#self_harm-help").inner_text(), "help shows on the question itself"
     choose(page, {**CALM_ANSWERS, "self_harm": "plan"})
+    assert "988" in page.locator("#self_harm-help").inner_text(), "help shows on the question itself"
     page.click("button[type=submit]")
     first = page.locator("main h2").first.inner_text()
     assert first == "Please get support now"
-    assert page.locator(".crisis-result .urgent").inner_text().startswith("Call 911")
+    assert page.locator(".crisis-card .urgent").inner_text().startswith("Call 911")
     assert axe_violations(page) == []
 
 
