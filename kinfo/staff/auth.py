@@ -18,7 +18,18 @@ from . import accounts, audit, bp
 OPEN_ENDPOINTS = {"staff.login"}  # everything else under /staff needs a signed-in account
 SAFE_NEXT = re.compile(r"^/staff(/[A-Za-z0-9_.\-/]*)?$")
 
-login_manager = LoginManager()
+class StaffLoginManager(LoginManager):
+    """Flask-Login, kept inside the staff area. Its after-request hook (for remember-me cookies, which staff
+    never get) would open the session on every response, and a public page that touched the session varies
+    on Cookie: no shared cache could serve it to everyone."""
+
+    def _update_remember_cookie(self, response):
+        if request.blueprint != bp.name:
+            return response
+        return super()._update_remember_cookie(response)
+
+
+login_manager = StaffLoginManager()
 login_manager.session_protection = None  # sessions are server-side rows (kinfo.accounts), ended there
 
 

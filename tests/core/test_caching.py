@@ -70,3 +70,26 @@ def test_the_very_first_render_is_already_compressed(client):
     first = client.get("/zh-hans/", headers={"Accept-Encoding": "gzip"})
     assert first.headers["Content-Encoding"] == "gzip"
     assert "简体中文" in gzip.decompress(first.data).decode()
+
+
+def test_public_pages_never_touch_the_session_so_any_cache_may_serve_them_to_everyone(make_app):
+    """No Vary: Cookie and no Set-Cookie on a public page, for a first visit and for a patient who has
+    opened the self-check (and so carries a session cookie)."""
+    from ..pages import public_page_urls
+
+    app = make_app(PAGE_CACHE=False)  # what Flask itself answers, before the in-process cache
+    client = app.test_client()
+    urls = [url for _endpoint, url in public_page_urls(app)] + ["/sw.js", "/en/manifest.webmanifest",
+                                                                  "/en/self-check/rules.json"]
+    for visitor in ("first visit", "has a session"):
+        if visitor == "has a session":
+            client.get("/en/self-check")
+            assert client.get_cookie("session") is not None
+        for url in urls:
+            response = client.get(url)
+            if response.headers["Cache-Control"] == "no-store":
+                continue  # the self-check form: one patient's page, never cached
+            assert "Cookie" not in response.headers.get("Vary", ""), (visitor, url)
+            assert "Set-Cookie" not in response.headers, (visitor, url)
+    form = client.get("/en/self-check")
+    assert form.headers["Cache-Control"] == "no-store" and "Cookie" in form.headers["Vary"]
