@@ -11,7 +11,9 @@ self-check submissions per second than 4-thread gthread workers, at less CPU eac
 
 import os
 
-bind = os.environ.get("KINFO_BIND", "0.0.0.0:8000")
+# Loopback only, unless told otherwise: the app answers behind a TLS proxy (deploy/nginx), never on the open
+# network, where slow clients could hold every sync worker.
+bind = os.environ.get("KINFO_BIND", "127.0.0.1:8000")
 # The cores this process may run on (a container's CPU set), not every core of the host.
 workers = int(os.environ.get("KINFO_WORKERS", 2 * len(os.sched_getaffinity(0)) + 1))
 worker_class = "sync"

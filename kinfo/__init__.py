@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     )
 
     from . import cli, public, pwa, selfcheck, staff
-    from .core import assets, config, content, csrf, db, encryption, errors, i18n, pagecache, security
+    from .core import assets, config, content, csrf, db, encryption, errors, i18n, pagecache, proxies, security
 
     config.load(app, test_config)
     # Extraction (babel.cfg) and rendering agree: {% trans %} blocks are trimmed the same way in both.
@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.jinja_env.add_extension("jinja2.ext.i18n")
     i18n.init_app(app)
     security.init_app(app)
+    proxies.init_app(app)
     assets.init_app(app)
     content.init_app(app)
     db.init_app(app)

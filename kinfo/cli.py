@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .core import catalogs
 from .core.i18n import BY_URL_TAG
@@ -146,8 +146,27 @@ def staff_deactivate(email: str) -> None:
     click.echo("account deactivated; existing sessions ended")
 
 
+@click.command("check")
+@with_appcontext
+def launch_check_command() -> None:
+    """The launch checklist: run it before launch and after every change of settings (non-zero on a blocker)."""
+    from flask import current_app
+
+    from . import preflight
+
+    marks = {"ok": "OK     ", "warn": "WARN   ", "block": "BLOCKER"}
+    findings = preflight.run(current_app._get_current_object())
+    for finding in findings:
+        click.echo(f"{marks[finding.level]} {finding.text}")
+    blockers = sum(finding.level == "block" for finding in findings)
+    if blockers:
+        raise click.ClickException(f"{blockers} blocker(s): fix them before patients use this site")
+    click.echo("ready: no blockers")
+
+
 def init_app(app) -> None:
     """Register the command groups."""
+    app.cli.add_command(launch_check_command)
     app.cli.add_command(translate)
     app.cli.add_command(submissions_cli)
     app.cli.add_command(staff_cli)

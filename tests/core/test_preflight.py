@@ -1,0 +1,59 @@
+"""The launch check names every blocker a clinic must fix before patients arrive, and passes a site that is
+ready."""
+
+from __future__ import annotations
+
+import pytest
+
+from kinfo.core import proxies
+
+READY = {"ENV": "production", "PUBLIC_BASE_URL": "https://kinfo.clinic.example.org", "CLINIC_NAME": "Harbour Clinic",
+         "CLINIC_PHONE": "+1 206 555 0199", "CLINIC_ADDRESS": "1 Harbour Way, Seattle", "PROXY_COUNT": 1,
+         "SESSION_COOKIE_SECURE": True}
+
+
+def run_check(app):
+    return app.test_cli_runner().invoke(args=["check"])
+
+
+def test_a_fresh_clone_is_not_ready_and_says_why(app):
+    result = run_check(app)
+    assert result.exit_code != 0
+    for blocker in ("KINFO_ENV", "KINFO_PUBLIC_BASE_URL", "KINFO_CLINIC_NAME", "KINFO_CLINIC_PHONE"):
+        assert f"BLOCKER KINFO_{blocker.removeprefix('KINFO_')}" in result.output or blocker in result.output
+    assert "No medical translator has reviewed: Español" in result.output
+
+
+@pytest.mark.parametrize(("setting", "value", "says"), [
+    ("PUBLIC_BASE_URL", "http://kinfo.clinic.example.org", "https://"),
+    ("PUBLIC_BASE_URL", "https://127.0.0.1", "cannot reach"),
+    ("PUBLIC_BASE_URL", "https://10.0.0.5", "cannot reach"),
+    ("PUBLIC_BASE_URL", "https://kinfo.local", "cannot reach"),
+    ("CLINIC_NAME", "Example Infusion Clinic", "still the example"),
+    ("CRISIS_CHECKED_ON", "2024-01-01", "last checked on 2024-01-01"),
+    ("PROXY_COUNT", 0, "KINFO_PROXY_COUNT is 0"),
+    ("PROXY_COUNT", 2, "could choose its own address"),
+])
+def test_each_blocker_is_named(make_app, monkeypatch, setting, value, says):
+    app = make_app(**{**READY, setting: value})
+    monkeypatch.setattr(proxies, "seen", lambda app: {"loopback": [1]})  # as the shipped nginx sends
+    result = run_check(app)
+    assert result.exit_code != 0 and says in result.output, result.output
+
+
+def test_a_ready_site_passes_and_reminds_where_the_keys_live(make_app, monkeypatch):
+    app = make_app(**READY)
+    monkeypatch.setattr(proxies, "seen", lambda app: {"loopback": [1]})
+    monkeypatch.setattr("kinfo.preflight._timers", lambda: [])
+    result = run_check(app)
+    assert result.exit_code == 0, result.output
+    assert "Back them up apart from the database backups" in result.output and "ready: no blockers" in result.output
+
+
+def test_requests_record_where_they_came_from_once_per_kind(make_app):
+    app = make_app(PROXY_COUNT=1)
+    client = app.test_client()
+    client.get("/en/", headers={"X-Forwarded-For": "203.0.113.9"})
+    client.get("/en/self-check", headers={"X-Forwarded-For": "203.0.113.10"})
+    client.get("/en/offline")
+    assert proxies.seen(app) == {"loopback": [0, 1]}
