@@ -31,6 +31,9 @@ class Language:
     # checked by a second, independent AI reading). Shown on every page of the language.
     translation_method: Literal["source", "ai"]
     medical_review: bool  # has a qualified medical translator reviewed this language?
+    # The language's name in English, as a caller says it to an English-speaking phone line to get an
+    # interpreter (988 offers interpreters in 240+ languages).
+    english_name: str = ""
 
     @property
     def url_tag(self) -> str:
@@ -46,11 +49,11 @@ class Language:
 SOURCE_LANGUAGE = "en"
 
 LANGUAGES: tuple[Language, ...] = (
-    Language("en", "en", "English", "ltr", "source", False),
-    Language("es", "es", "Español", "ltr", "ai", False),
-    Language("zh-Hans", "zh_Hans", "简体中文", "ltr", "ai", False),
-    Language("vi", "vi", "Tiếng Việt", "ltr", "ai", False),
-    Language("ar", "ar", "العربية", "rtl", "ai", False),
+    Language("en", "en", "English", "ltr", "source", False, "English"),
+    Language("es", "es", "Español", "ltr", "ai", False, "Spanish"),
+    Language("zh-Hans", "zh_Hans", "简体中文", "ltr", "ai", False, "Mandarin Chinese"),
+    Language("vi", "vi", "Tiếng Việt", "ltr", "ai", False, "Vietnamese"),
+    Language("ar", "ar", "العربية", "rtl", "ai", False, "Arabic"),
 )
 
 BY_URL_TAG: dict[str, Language] = {language.url_tag: language for language in LANGUAGES}

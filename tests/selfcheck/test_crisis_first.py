@@ -44,7 +44,8 @@ def test_the_card_says_the_clinic_does_not_read_answers_right_away(client):
     assert page.index("Please get support now") < page.index("Your answers were sent")
 
 
-INTERPRETER = "On a call, say the name of your language in English. An interpreter will join the call."
+INTERPRETER = ("On a call, say the name of your language in English: “%(english_name)s”. An interpreter will join "
+               "the call.")
 PRESS = "When the call is answered, press %(option)s to talk in your language."
 TEXT_ONLY_IN = "Text messages to this line are answered only in %(text_languages)s."
 
@@ -54,10 +55,10 @@ TEXT_ONLY_IN = "Text messages to this line are answered only in %(text_languages
     ("es", 'href="sms:988?body=AYUDA"', "AYUDA", "988 Línea de Prevención del Suicidio y Crisis",
      [(PRESS, {"option": "2"})]),
     ("vi", None, None, "988 Suicide &amp; Crisis Lifeline",
-     [(INTERPRETER, {}), (TEXT_ONLY_IN, {"text_languages": "English, Español"})]),
+     [(INTERPRETER, {"english_name": "Vietnamese"}), (TEXT_ONLY_IN, {"text_languages": "English, Español"})]),
     ("ar", None, None, "988 Suicide &amp; Crisis Lifeline",
-     [(INTERPRETER, {}), (TEXT_ONLY_IN, {"text_languages": "English, Español"})]),
-    ("zh-hans", None, None, "988 Suicide &amp; Crisis Lifeline", [(INTERPRETER, {})]),
+     [(INTERPRETER, {"english_name": "Arabic"}), (TEXT_ONLY_IN, {"text_languages": "English, Español"})]),
+    ("zh-hans", None, None, "988 Suicide &amp; Crisis Lifeline", [(INTERPRETER, {"english_name": "Mandarin Chinese"})]),
 ])
 def test_the_crisis_buttons_follow_each_languages_guidance(app, client, tag, text_link, button, name, guidance):
     """988 texts back in English, and in Spanish to the word AYUDA; other languages call and get an interpreter,
