@@ -28,3 +28,6 @@ worker_tmp_dir = SHARED_MEMORY if os.access(SHARED_MEMORY, os.W_OK | os.X_OK) el
 accesslog = None  # no access log: paths are harmless, but a log is one more place data could leak
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("KINFO_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No runtime control socket: every instance would share one path (~/.gunicorn/gunicorn.ctl), the last to start
+# taking it over, and systemd's ProtectHome leaves no home to put it in. Reload and stop go through signals.
+control_socket_disable = True
