@@ -67,12 +67,12 @@ def wait_for(port: int, process: subprocess.Popen, log: Path, seconds: float = 4
 class Stack:
     """nginx on ``port`` (TLS), app instances on ``instances`` (name → port and process)."""
 
-    def __init__(self, folder: Path, database_url: str):
+    def __init__(self, folder: Path, database_url: str | None):
         self.folder, self.database_url = folder, database_url
         self.port = free_port()
         self.instances: dict[str, dict] = {}
         self.env = {**os.environ, "KINFO_ENV": "production", "KINFO_SECRET_KEY": secrets.token_urlsafe(48),
-                    "KINFO_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "KINFO_DATABASE_URL": database_url,
+                    "KINFO_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "KINFO_DATABASE_URL": database_url or "",
                     "KINFO_PUBLIC_BASE_URL": f"https://{HOST}", "KINFO_PROXY_COUNT": "1", "KINFO_WORKERS": "2",
                     "KINFO_CLINIC_NAME": "Harbour Clinic", "KINFO_STAFF_MAX_FAILURES_PER_CLIENT": "3"}
 
@@ -86,7 +86,8 @@ class Stack:
         wait_for(port, process, log, http=True)
         self.instances[name] = {"port": port, "process": process, "env": env}
 
-    def start_nginx(self) -> None:
+    def start_nginx(self, extra: str = "") -> None:
+        """nginx in front of every started instance; ``extra`` goes into the server block (benchmarks)."""
         certificate, key = self.folder / "cert.pem", self.folder / "key.pem"
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={HOST}",  # noqa: S603, S607
                         "-addext", f"subjectAltName=DNS:{HOST}", "-days", "1", "-keyout", str(key),
@@ -115,6 +116,7 @@ http {{
     server_name {HOST};
     ssl_certificate {certificate};
     ssl_certificate_key {key};
+    {extra}
     include {ROOT}/deploy/nginx/kinfo-proxy.conf;
   }}
 }}

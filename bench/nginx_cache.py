@@ -1,0 +1,71 @@
+"""The article through the shipped nginx cache, beside nginx serving the same bytes as a static file and
+gunicorn answering straight, in one run (deploy/nginx/kinfo-proxy.conf, TLS, one app instance on SQLite).
+
+Prints req/s and p99 under `wrk -t2 -c32` for each, and the cache's share of the static figure.
+Target: through the cache at least 0.9x the static file. wrk shares the 2 cores: compare ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.deploy.test_real_parts import HOST, Stack  # noqa: E402
+
+TARGET = 0.9
+
+
+def wrk(url: str, seconds: int) -> tuple[float, str]:
+    output = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-H", f"Host: {HOST}",
+                             "-H", "Accept-Encoding: gzip", url], capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} failed responses")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), re.search(
+        r"^\s+99%\s+(\S+)", output, re.M).group(1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool):
+            print(f"{tool} is missing: apt-get install -y wrk nginx-light", file=sys.stderr)
+            return 2
+    folder = Path(tempfile.mkdtemp(prefix="kinfo-bench-nginx-"))
+    stack = Stack(folder, None)
+    try:
+        stack.start_instance("a")
+        port = stack.instances["a"]["port"]
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/en/", headers={"Host": HOST,
+                                                                                 "Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback
+            (folder / "article.html.gz").write_bytes(response.read())  # the exact bytes, gzip as served
+        static = (f"location = /static-article {{ default_type text/html; add_header Content-Encoding gzip; "
+                  f"alias {folder}/article.html.gz; }}")
+        stack.start_nginx(extra=static)
+        base = f"https://127.0.0.1:{stack.port}"
+        wrk(f"{base}/en/", 2)  # fill the cache
+        rows = [("through the nginx cache", *wrk(f"{base}/en/", args.seconds)),
+                ("nginx, the same bytes as a static file", *wrk(f"{base}/static-article", args.seconds)),
+                ("gunicorn straight (plain HTTP)", *wrk(f"http://127.0.0.1:{port}/en/", args.seconds))]
+    finally:
+        stack.stop()
+    print(f"{'server':42} {'req/s':>10} {'p99':>9}")
+    for name, rate, p99 in rows:
+        print(f"{name:42} {rate:10.0f} {p99:>9}")
+    ratio = rows[0][1] / rows[1][1]
+    print(f"cache / static = {ratio:.2f}x (target >= {TARGET}x: {'met' if ratio >= TARGET else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
