@@ -9,6 +9,7 @@ import pytest
 
 from kinfo.selfcheck.questions import (
     ANSWER_LABELS,
+    GROUPS,
     QUESTION_BY_ID,
     QUESTIONS,
     READINGS,
@@ -121,11 +122,12 @@ def test_clinics_can_switch_off_only_questions_that_are_not_from_the_article():
 
 
 def test_the_table_is_complete_and_every_answer_has_a_label():
-    assert [q.id for q in QUESTIONS] == [
+    assert [q.id for q in QUESTIONS] == [  # part by part: about you, body, mind, medicines, after
         "adult", "pregnant", "breastfeeding", "bp_high", "bp_treated", "bp_systolic", "bp_diastolic", "heart",
-        "thyroid_overactive", "thyroid_treated", "condition", "antidepressants_tried", "psychosis", "mania",
-        "substance", "head_eye_pressure", "seizures", "liver", "bladder", "ketamine_reaction", "medicines",
-        "self_harm", "ride_home", "notes"]
+        "thyroid_overactive", "thyroid_treated", "head_eye_pressure", "seizures", "liver", "bladder",
+        "ketamine_reaction", "condition", "antidepressants_tried", "psychosis", "mania", "substance", "self_harm",
+        "medicines", "ride_home", "notes"]
+    assert [group.id for group in GROUPS] == list(dict.fromkeys(q.group for q in QUESTIONS)), "parts in order"
     for question in QUESTIONS:
         assert all(code in ANSWER_LABELS for code in question.answers)
         assert question.source in ("article", "apa", "practice")
