@@ -151,7 +151,8 @@ def test_failed_sign_ins_are_throttled_per_client_address(app, client):
 def test_cookies_are_secure_httponly_and_samesite_in_production(tmp_path):
     from kinfo import create_app
 
-    app = create_app({"ENV": "production", "SECRET_KEY": "p" * 48}, instance_path=str(tmp_path))
+    app = create_app({"ENV": "production", "SECRET_KEY": "p" * 48, "PUBLIC_BASE_URL": "https://kinfo.test"},
+                     instance_path=str(tmp_path))
     make_account(app)
     client = app.test_client()
     sign_in(client)
