@@ -141,7 +141,7 @@ def test_development_and_tests_print_the_local_address_by_default(tmp_path, env)
     app = create_app({"ENV": env, "SECRET_KEY": REAL_KEY}, instance_path=str(tmp_path))
     assert app.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
     page = app.test_client().get("/en/handout").get_data(as_text=True)
-    assert "<bdi>http://127.0.0.1:5000/en/</bdi>" in page
+    assert '<bdi class="address">http://127.0.0.1:5000/en/</bdi>' in page
 
 
 def test_a_trailing_slash_in_the_public_address_makes_no_double_slash(tmp_path):

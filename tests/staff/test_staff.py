@@ -20,6 +20,7 @@ from ..staff_helpers import PASSWORD, make_account, page_token, sign_in
 PUBLIC_ENDPOINTS = {
     "languages.root", "languages.choose", "article.page", "assets.static_file", "selfcheck.form_page",
     "selfcheck.submit", "selfcheck.start_again", "selfcheck.submit_json", "handout.page", "handout.index",
+    "handout.list_page", "handout.choose_pair", "handout.running_header",
     "fhir.questionnaire", "pwa.service_worker", "pwa.manifest", "pwa.bundle", "pwa.offline_page",
     "selfcheck.offline_form", "selfcheck.offline_result", "selfcheck.rules", "staff.login",
 }
