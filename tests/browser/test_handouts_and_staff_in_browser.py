@@ -61,6 +61,11 @@ def test_a_pair_is_chosen_with_two_selects_and_no_javascript(browser, live_serve
     page.select_option("#second", "en")
     page.click(".pair-form button")
     assert page.locator("#pair-error").is_visible()
+    summary = page.locator("#pair-summary")
+    assert summary.evaluate("element => element.getBoundingClientRect().bottom <= innerHeight"), \
+        "the refusal is seen where the page opens"
+    summary.locator("a").click()
+    assert page.evaluate("() => document.activeElement.id") == "first"
     assert page.locator("#first").evaluate("element => element.value") == "en", "the choice is kept"
     context.close()
 

@@ -193,6 +193,7 @@ def test_a_pair_that_cannot_be_printed_is_explained_beside_the_form_and_keeps_th
     assert response.status_code == 400 and response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
     assert f'<p class="field-error" id="pair-error">{message}</p>' in page
+    assert f'<div class="error-summary" id="pair-summary"><p><a href="#first">{message}</a></p></div>' in page
     assert 'aria-invalid="true"' in page
     if "first=es" in query:
         assert '<option value="es" lang="es" selected>' in page
