@@ -4,22 +4,18 @@ to judge. Nothing here changes anything."""
 
 from __future__ import annotations
 
-import ipaddress
 import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .core import proxies
-from .core.config import DEFAULTS
+from .core.config import DEFAULTS, public_base_url_problem
 from .core.i18n import LANGUAGES
 
 CRISIS_CHECK_MAX_AGE = timedelta(days=183)
 TIMERS = ("kinfo-purge.timer",)
-NOT_PUBLIC_HOSTS = ("localhost", ".localhost", ".local", ".internal", ".lan", ".home.arpa", ".test", ".example",
-                    ".invalid")
 
 
 @dataclass(frozen=True)
@@ -31,18 +27,10 @@ class Finding:
 
 
 def _public_url(url: str) -> Finding:
-    parts = urlsplit(url or "")
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or not host:
-        return Finding("block", f"KINFO_PUBLIC_BASE_URL is {url!r}: it must be the https:// address patients use "
-                                "(it is printed on every handout and in its QR code).")
-    try:
-        ip = ipaddress.ip_address(host)
-        public = not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved)
-    except ValueError:
-        public = not any(host == suffix.lstrip(".") or host.endswith(suffix) for suffix in NOT_PUBLIC_HOSTS)
-    if not public:
-        return Finding("block", f"KINFO_PUBLIC_BASE_URL names {host}, which patients cannot reach.")
+    problem = public_base_url_problem(url)
+    if problem is not None:
+        return Finding("block", f"{problem}: it must be the https:// address patients use (it is printed on "
+                                "every handout and in its QR code).")
     return Finding("ok", f"Public address: {url}")
 
 

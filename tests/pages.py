@@ -56,7 +56,7 @@ def public_page_urls(app) -> list[tuple[str, str]]:
 
         for rule in app.url_map.iter_rules():
             is_page = ("lang" in rule.arguments and "GET" in rule.methods and len(rule.arguments) == 1
-                       and not rule.rule.endswith((".json", ".webmanifest")))  # data, not pages
+                       and not rule.rule.endswith((".json", ".webmanifest", ".css")))  # data, not pages
             if is_page and not rule.endpoint.startswith("languages."):  # the menu's redirects are not pages
                 for language in LANGUAGES:
                     urls.append((rule.endpoint, url_for(rule.endpoint, lang=language)))

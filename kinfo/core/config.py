@@ -6,14 +6,24 @@ are read as JSON, so ``KINFO_CRISIS_LINES`` can hold a whole table), or from ``i
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+
+# Where development and tests serve the site when PUBLIC_BASE_URL is not set.
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+# Names that never reach the public internet (RFC 6761, 6762 appendix G, 8375 and ICANN's .internal); a
+# printed address under one of them works only inside the clinic's own network, if at all.
+NOT_PUBLIC_NAMES = ("localhost", "local", "internal", "home.arpa", "invalid", "intranet", "private", "corp",
+                    "home", "lan")
 
 # Values people paste from tutorials; a production key must be none of these and long enough to guess at.
 PLACEHOLDER_SECRETS = {"", "dev", "secret", "changeme", "change-me", "please-change-me", "test", "xxx"}
@@ -47,7 +57,9 @@ DEFAULTS: dict[str, object] = {
     "CLINIC_NAME": "Example Infusion Clinic",
     "CLINIC_PHONE": "+1 555 0100",
     "CLINIC_ADDRESS": "100 Example Street, Springfield",
-    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # The site's public https:// address, printed on handouts and in their QR codes and used for hreflang
+    # links. Required in production (see public_base_url_problem); development and tests use the local one.
+    "PUBLIC_BASE_URL": None,
     "CRISIS_REGION": "US",
     "CRISIS_LINES": DEFAULT_CRISIS_LINES,
     "CRISIS_CHECKED_ON": "2026-11-25",
@@ -108,6 +120,7 @@ def load(app, test_config: dict | None = None) -> None:
         app.config["ENV"] = "development"
     _check_secret_key(app)
     _check_clinic_settings(app.config)
+    _check_public_base_url(app)
     if app.config["ENV"] != "production":
         app.config["SESSION_COOKIE_SECURE"] = False
 
@@ -136,3 +149,67 @@ def _check_clinic_settings(config) -> None:
     from .crisis import validate  # crisis.py reads this module's ConfigurationError
 
     validate(config)
+
+
+def public_base_url_problem(url: str | None) -> str | None:
+    """Why ``url`` cannot be the address printed on handouts, or None when it can.
+
+    Judged from the address alone, with no DNS lookup: it must be https://, with a host name or address
+    that people outside the clinic's network can reach.
+    """
+    if not url:
+        return "KINFO_PUBLIC_BASE_URL is not set"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as error:
+        return f"KINFO_PUBLIC_BASE_URL {url!r} is not a valid address ({error})"
+    if parts.scheme != "https":
+        return f"KINFO_PUBLIC_BASE_URL {url!r} must start with https://"
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        return f"KINFO_PUBLIC_BASE_URL {url!r} must be a plain address, without a user name, query or fragment"
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        return f"KINFO_PUBLIC_BASE_URL {url!r} names no host"
+    address = _ip_literal(host)
+    if address is not None:
+        if not address.is_global:
+            return f"KINFO_PUBLIC_BASE_URL {url!r} names a loopback, private or reserved address"
+        return None
+    if "." not in host or any(host == name or host.endswith("." + name) for name in NOT_PUBLIC_NAMES):
+        return f"KINFO_PUBLIC_BASE_URL {url!r} names a host that is not public ({host})"
+    return None
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host written as an IP literal stands for, in any form a browser accepts (``127.1``,
+    ``2130706433``, ``0x7f.0.0.1`` are all 127.0.0.1), or None for a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if host.split(".")[-1][:1].isdigit():  # browsers read a host whose last label is a number as IPv4
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def _check_public_base_url(app) -> None:
+    config = app.config
+    if config["ENV"] != "production":
+        config["PUBLIC_BASE_URL"] = (config["PUBLIC_BASE_URL"] or LOCAL_BASE_URL).rstrip("/")
+        return
+    problem = public_base_url_problem(config["PUBLIC_BASE_URL"])
+    if problem is None:
+        config["PUBLIC_BASE_URL"] = config["PUBLIC_BASE_URL"].rstrip("/")
+        return
+    # Handouts would print an address nobody can open. Commands still run (they report this), but no page
+    # is served until the setting is fixed.
+    app.logger.error("Not serving: %s. Set it to the site's public https:// address.", problem)
+
+    @app.before_request
+    def _refuse_without_a_public_address():
+        return ("The site's public address is not set correctly: set KINFO_PUBLIC_BASE_URL to its public "
+                "https:// address.\n", 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "60"})

@@ -1,6 +1,6 @@
 """What the article says about itself: sections, sources, review date, content version, clinic details.
 
-The article's words live in templates/article/page.html as translatable paragraphs; this module holds the
+The article's words live in templates/public/article/_body.html as translatable paragraphs; this module holds the
 structure that other pages (table of contents, self-check links, handouts) refer to.
 """
 

@@ -9,7 +9,7 @@ from ..core.i18n import Language, negotiate
 bp = Blueprint("languages", __name__)
 
 # Pages the language menu may send a reader to, by endpoint; anything else goes to the article.
-MENU_PAGES = {"article.page", "selfcheck.form_page", "handout.page", "handout.index", "staff.login"}
+MENU_PAGES = {"article.page", "selfcheck.form_page", "handout.page", "handout.list_page", "staff.login"}
 REMEMBER_FOR_SECONDS = 365 * 24 * 3600
 
 

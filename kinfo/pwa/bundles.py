@@ -17,8 +17,10 @@ BUNDLE_ASSETS = ("css/site.css", "css/handout.css", "js/pwa/offline.js", "js/sel
                  "icons/icon-512.png", "icons/icon-maskable-512.png")
 # Pages of a language that work offline, by endpoint. The real self-check form is no-store (it carries a
 # CSRF token and a key): offline, the service worker answers with its cacheable twin, the offline form.
+# The handout prints its running header from a stylesheet of its own (handout.running_header). The handouts
+# page (handout.list_page) is left out: it leads to other languages' handouts, which are not on the phone.
 BUNDLE_PAGES = ("article.page", "selfcheck.offline_form", "selfcheck.offline_result", "handout.page",
-                "pwa.offline_page", "selfcheck.rules", "pwa.manifest")
+                "handout.running_header", "pwa.offline_page", "selfcheck.rules", "pwa.manifest")
 _lock = threading.Lock()
 
 

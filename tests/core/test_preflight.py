@@ -25,10 +25,10 @@ def test_a_fresh_clone_is_not_ready_and_says_why(app):
 
 
 @pytest.mark.parametrize(("setting", "value", "says"), [
-    ("PUBLIC_BASE_URL", "http://kinfo.clinic.example.org", "https://"),
-    ("PUBLIC_BASE_URL", "https://127.0.0.1", "cannot reach"),
-    ("PUBLIC_BASE_URL", "https://10.0.0.5", "cannot reach"),
-    ("PUBLIC_BASE_URL", "https://kinfo.local", "cannot reach"),
+    ("PUBLIC_BASE_URL", "http://kinfo.clinic.example.org", "must start with https://"),
+    ("PUBLIC_BASE_URL", "https://127.0.0.1", "loopback, private or reserved"),
+    ("PUBLIC_BASE_URL", "https://10.0.0.5", "loopback, private or reserved"),
+    ("PUBLIC_BASE_URL", "https://kinfo.local", "not public"),
     ("CLINIC_NAME", "Example Infusion Clinic", "still the example"),
     ("CRISIS_CHECKED_ON", "2024-01-01", "last checked on 2024-01-01"),
     ("PROXY_COUNT", 0, "KINFO_PROXY_COUNT is 0"),

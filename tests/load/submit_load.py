@@ -87,7 +87,9 @@ def production_server(workers: int | None = None, **settings: str):
     port, instance = free_port(), tempfile.mkdtemp(prefix="kinfo-load-")
     env = {**os.environ, "KINFO_ENV": "production", "KINFO_SECRET_KEY": secrets.token_urlsafe(48),
            "KINFO_BIND": f"127.0.0.1:{port}", "KINFO_INSTANCE_PATH": instance,
-           "KINFO_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           # Production serves only with a public https:// address to print; a reserved test name stands in
+           # for it (nothing here opens that address: requests go to the loopback port).
+           "KINFO_PUBLIC_BASE_URL": "https://kinfo.test",
            "KINFO_SESSION_COOKIE_SECURE": "false"}  # plain http on loopback only
     if workers is not None:
         env["KINFO_WORKERS"] = str(workers)

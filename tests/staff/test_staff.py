@@ -20,7 +20,7 @@ from ..staff_helpers import PASSWORD, make_account, page_token, sign_in
 PUBLIC_ENDPOINTS = {
     "languages.root", "languages.choose", "article.page", "assets.static_file", "selfcheck.form_page",
     "selfcheck.submit", "selfcheck.change", "selfcheck.start_again", "selfcheck.submit_json", "handout.page",
-    "handout.index",
+    "handout.index", "handout.list_page", "handout.choose_pair", "handout.running_header",
     "fhir.questionnaire", "pwa.service_worker", "pwa.manifest", "pwa.bundle", "pwa.offline_page",
     "selfcheck.offline_form", "selfcheck.offline_result", "selfcheck.rules", "staff.login",
 }
@@ -152,7 +152,8 @@ def test_failed_sign_ins_are_throttled_per_client_address(app, client):
 def test_cookies_are_secure_httponly_and_samesite_in_production(tmp_path):
     from kinfo import create_app
 
-    app = create_app({"ENV": "production", "SECRET_KEY": "p" * 48}, instance_path=str(tmp_path))
+    app = create_app({"ENV": "production", "SECRET_KEY": "p" * 48, "PUBLIC_BASE_URL": "https://kinfo.test"},
+                     instance_path=str(tmp_path))
     make_account(app)
     client = app.test_client()
     sign_in(client)
