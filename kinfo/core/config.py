@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -75,6 +76,8 @@ DEFAULTS: dict[str, object] = {
     # pressure reading (top, bottom) at or above which the patient is asked to talk about it.
     "SELF_CHECK_OFF": [],
     "SELF_CHECK_BP_THRESHOLD": [140, 90],
+    # The clinic's time zone, an IANA name (e.g. "America/Chicago"): staff pages show times in it.
+    "CLINIC_TIME_ZONE": "UTC",
     "WTF_CSRF_TIME_LIMIT": 3600,
     # Staff: sessions end after this many idle minutes; logins are throttled per account and per client
     # address over a window (counted in the database, so the limit holds across every worker).
@@ -136,3 +139,15 @@ def _check_clinic_settings(config) -> None:
     from .crisis import validate  # crisis.py reads this module's ConfigurationError
 
     validate(config)
+    _check_time_zone(config["CLINIC_TIME_ZONE"])
+
+
+def _check_time_zone(name) -> None:
+    """Refuse a clinic time zone that is not an IANA name this machine knows (e.g. "CST" or "GMT+1")."""
+    try:
+        if not isinstance(name, str) or not name or name != name.strip():
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise ConfigurationError(f"CLINIC_TIME_ZONE {name!r} is not an IANA time zone name such as "
+                                 "'America/Chicago' or 'Europe/Berlin'.") from error

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from flask import redirect, render_template, request
+from flask import current_app, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ..core.i18n import BY_URL_TAG, LANGUAGES
-from ..selfcheck.questions import ANSWER_LABELS, QUESTIONS, flag_for_code
+from ..selfcheck.questions import ANSWER_LABELS, QUESTIONS, staff_summary
 from ..selfcheck.rules import Level
 from . import accounts, audit, bp
 from .auth import safe_next
@@ -19,6 +19,8 @@ from .records import URGENCIES, filtered_rows, one
 
 URGENCY_LABELS = {"crisis": _l("Urgent: crisis help shown"), "discuss": _l("Topics to discuss"),
                   "info": _l("Information only"), "none": _l("Nothing flagged")}
+# The word before each summary line: urgency is said in words (and an icon), never by colour alone.
+LEVEL_LABELS = {Level.CRISIS: _l("Urgent"), Level.DISCUSS: _l("To discuss"), Level.INFO: _l("For information")}
 LIST_LIMIT = 200  # newest shown on the page; exports carry every match
 
 
@@ -54,11 +56,11 @@ def visible_text(text: str) -> Markup:
 
 @bp.get("/submissions/<reference>")
 def detail(reference: str):
-    """Every answer in the staff member's language, from the stored codes."""
+    """A clinical summary of the flagged items first, then every answer, in the staff member's language."""
     row = one(reference)
-    items = [flag for flag in map(flag_for_code, row["outcome"]) if flag is not None]
-    items.sort(key=lambda flag: -flag.level)
+    items = staff_summary(row["outcome"], row["answers"], current_app.extensions["kinfo_thresholds"])
     audit.record(current_user.email, "view", reference)
     return render_template("staff/detail.html", row=row, questions=QUESTIONS, answer_labels=ANSWER_LABELS,
-                           items=items, Level=Level, urgency_labels=URGENCY_LABELS, visible_text=visible_text,
+                           items=items, Level=Level, level_labels=LEVEL_LABELS, urgency_labels=URGENCY_LABELS,
+                           visible_text=visible_text,
                            patient_language=BY_URL_TAG.get(row["language"].lower()), languages=LANGUAGES)
