@@ -32,6 +32,12 @@ class Submission(Base):
     answers: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token of JSON {question id: code}
     outcome: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token of JSON [outcome codes]
     contact: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # Fernet token, name and phone
+    # Follow-up by staff (kinfo.staff.followup): new, reviewed or contacted; who changed it last and when; an
+    # optional short note, encrypted like the answers. Every change is also in the audit log.
+    status: Mapped[str] = mapped_column(String(10), server_default="new", index=True)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status_changed_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    staff_note: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # Fernet token of JSON text
 
 
 class KeyCheck(Base):

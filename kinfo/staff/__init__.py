@@ -8,7 +8,7 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # The route modules add their views to ``bp``; they are imported after it exists.
-from . import auth, clinic_time, exports, views  # noqa: E402, F401
+from . import auth, clinic_time, exports, followup, views  # noqa: E402, F401
 
 
 def init_app(app) -> None:
