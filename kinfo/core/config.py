@@ -78,6 +78,18 @@ DEFAULTS: dict[str, object] = {
     "SELF_CHECK_BP_THRESHOLD": [140, 90],
     # The clinic's time zone, an IANA name (e.g. "America/Chicago"): staff pages show times in it.
     "CLINIC_TIME_ZONE": "UTC",
+    # Alerts (kinfo/staff/alerts.py, sent by `flask alerts send` every minute): addresses told that a
+    # self-check needs review — never what it says. Empty: no alerts. At most one message per interval.
+    "ALERT_EMAILS": [],
+    "ALERT_FROM": "kinfo@localhost",
+    "ALERT_INTERVAL_MINUTES": 10,
+    "ALERT_SAY_URGENT": False,  # allow the one word "urgent" when a crisis self-check is waiting
+    "ALERT_LANGUAGE": "en",
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": 25,
+    "SMTP_STARTTLS": False,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
     "WTF_CSRF_TIME_LIMIT": 3600,
     # Staff: sessions end after this many idle minutes; logins are throttled per account and per client
     # address over a window (counted in the database, so the limit holds across every worker).

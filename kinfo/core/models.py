@@ -40,6 +40,23 @@ class Submission(Base):
     staff_note: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # Fernet token of JSON text
 
 
+class AlertOutbox(Base):
+    """One consented self-check's arrival, waiting to be told to the clinic by email (kinfo.staff.alerts).
+
+    Written by a database trigger on the submission insert itself (migration 0004), so it shares that
+    statement's transaction and a replay, which inserts nothing, writes nothing here. It holds no health
+    content and no reference code: only when, whether it was urgent, and the sending state."""
+
+    __tablename__ = "alert_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    urgent: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+
+
 class KeyCheck(Base):
     """One row encrypted with the current key: a wrong or missing key is found at start, not at read time."""
 
