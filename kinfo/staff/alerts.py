@@ -123,6 +123,27 @@ def send_command() -> None:
     click.echo(send_pending())
 
 
+def check_settings(config) -> None:
+    """Stop at start on alert settings that could never work (a typo here would only show as silence)."""
+    from ..core.config import ConfigurationError
+    from ..core.i18n import BY_URL_TAG
+
+    if str(config["ALERT_LANGUAGE"]).lower() not in BY_URL_TAG:
+        raise ConfigurationError(f"ALERT_LANGUAGE {config['ALERT_LANGUAGE']!r} is not a shipped language.")
+    interval = config["ALERT_INTERVAL_MINUTES"]
+    if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
+        raise ConfigurationError(f"ALERT_INTERVAL_MINUTES must be a whole number of minutes, 1 or more, not "
+                                 f"{interval!r}.")
+    addresses = config["ALERT_EMAILS"]
+    addresses = addresses.split(",") if isinstance(addresses, str) else addresses
+    for address in addresses:
+        if isinstance(address, str) and not address.strip():
+            continue
+        if not isinstance(address, str) or address.count("@") != 1 or any(c in address for c in "\r\n,;<>"):
+            raise ConfigurationError(f"ALERT_EMAILS: {address!r} is not an email address.")
+
+
 def init_app(app) -> None:
-    """Register ``flask alerts …``."""
+    """Check the settings and register ``flask alerts …``."""
+    check_settings(app.config)
     app.cli.add_command(alerts_cli)

@@ -162,3 +162,17 @@ def test_the_outbox_row_comes_with_the_self_check_and_never_with_a_replay_on_eve
         assert _send(app) == "sent" and len(smtp.messages) == 1
     finally:
         app.extensions["kinfo_db"].dispose()
+
+
+@pytest.mark.parametrize(("setting", "value", "problem"), [
+    ("ALERT_LANGUAGE", "fr", "ALERT_LANGUAGE"), ("ALERT_INTERVAL_MINUTES", 0, "ALERT_INTERVAL_MINUTES"),
+    ("ALERT_INTERVAL_MINUTES", "5", "ALERT_INTERVAL_MINUTES"),
+    ("ALERT_EMAILS", ["nurse.clinic.example"], "ALERT_EMAILS"),
+    ("ALERT_EMAILS", "a@x.example, b@y.example\nBcc: c@z.example", "ALERT_EMAILS"),
+])
+def test_alert_settings_that_could_never_work_stop_the_app(make_app, setting, value, problem):
+    from kinfo.core.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=problem):
+        make_app(**{setting: value})
+    make_app(ALERT_EMAILS="a@x.example, b@y.example", ALERT_LANGUAGE="ar")
