@@ -15,7 +15,7 @@ from .core.config import DEFAULTS, public_base_url_problem
 from .core.i18n import LANGUAGES
 
 CRISIS_CHECK_MAX_AGE = timedelta(days=183)
-TIMERS = ("kinfo-purge.timer",)
+TIMERS = ("kinfo-purge.timer", "kinfo-alerts.timer")
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,12 @@ def _proxy_count(app) -> Finding:
     return Finding("ok", f"KINFO_PROXY_COUNT {count} matches the requests seen ({dict(seen)}).")
 
 
-def _timers() -> list[Finding]:
+def _timers(app_alerts: bool = True) -> list[Finding]:
     if not Path("/run/systemd/system").exists() or not shutil.which("systemctl"):
         return [Finding("warn", "No systemd here: make sure cron runs `flask --app app submissions purge` daily "
                                 "(README, Retention).")]
     findings = []
-    for timer in TIMERS:
+    for timer in TIMERS if app_alerts else TIMERS[:1]:
         enabled = subprocess.run(["systemctl", "is-enabled", timer], capture_output=True, text=True, check=False)  # noqa: S603, S607
         if enabled.stdout.strip() == "enabled":
             findings.append(Finding("ok", f"{timer} is enabled."))
@@ -88,7 +88,7 @@ def run(app) -> list[Finding]:
                                                                               "encryption.keys")
     findings.append(Finding("ok", f"Encryption keys read the database. Back them up apart from the database "
                                   f"backups: without {keys} no stored self-check can be read (README)."))
-    findings += _timers()
+    findings += _timers(bool(config.get("ALERT_EMAILS")))
     findings.append(_proxy_count(app))
     unreviewed = [language.endonym for language in LANGUAGES
                   if language.translation_method != "source" and not language.medical_review]

@@ -12,6 +12,7 @@ import secrets
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -87,6 +88,20 @@ DEFAULTS: dict[str, object] = {
     # pressure reading (top, bottom) at or above which the patient is asked to talk about it.
     "SELF_CHECK_OFF": [],
     "SELF_CHECK_BP_THRESHOLD": [140, 90],
+    # The clinic's time zone, an IANA name (e.g. "America/Chicago"): staff pages show times in it.
+    "CLINIC_TIME_ZONE": "UTC",
+    # Alerts (kinfo/staff/alerts.py, sent by `flask alerts send` every minute): addresses told that a
+    # self-check needs review — never what it says. Empty: no alerts. At most one message per interval.
+    "ALERT_EMAILS": [],
+    "ALERT_FROM": "kinfo@localhost",
+    "ALERT_INTERVAL_MINUTES": 10,
+    "ALERT_SAY_URGENT": False,  # allow the one word "urgent" when a crisis self-check is waiting
+    "ALERT_LANGUAGE": "en",
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": 25,
+    "SMTP_STARTTLS": False,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
     "WTF_CSRF_TIME_LIMIT": 3600,
     # Staff: sessions end after this many idle minutes; logins are throttled per account and per client
     # address over a window (counted in the database, so the limit holds across every worker).
@@ -149,6 +164,18 @@ def _check_clinic_settings(config) -> None:
     from .crisis import validate  # crisis.py reads this module's ConfigurationError
 
     validate(config)
+    _check_time_zone(config["CLINIC_TIME_ZONE"])
+
+
+def _check_time_zone(name) -> None:
+    """Refuse a clinic time zone that is not an IANA name this machine knows (e.g. "CST" or "GMT+1")."""
+    try:
+        if not isinstance(name, str) or not name or name != name.strip():
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise ConfigurationError(f"CLINIC_TIME_ZONE {name!r} is not an IANA time zone name such as "
+                                 "'America/Chicago' or 'Europe/Berlin'.") from error
 
 
 def public_base_url_problem(url: str | None) -> str | None:

@@ -105,6 +105,8 @@ def rotate(app) -> int:
                     submission.outcome = multi.rotate(submission.outcome)
                     if submission.contact is not None:
                         submission.contact = multi.rotate(submission.contact)
+                    if submission.staff_note is not None:  # the follow-up note (kinfo.staff.followup)
+                        submission.staff_note = multi.rotate(submission.staff_note)
             if not batch:
                 break
             count += len(batch)

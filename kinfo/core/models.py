@@ -32,6 +32,29 @@ class Submission(Base):
     answers: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token of JSON {question id: code}
     outcome: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet token of JSON [outcome codes]
     contact: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # Fernet token, name and phone
+    # Follow-up by staff (kinfo.staff.followup): new, reviewed or contacted; who changed it last and when; an
+    # optional short note, encrypted like the answers. Every change is also in the audit log.
+    status: Mapped[str] = mapped_column(String(10), server_default="new", index=True)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status_changed_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    staff_note: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # Fernet token of JSON text
+
+
+class AlertOutbox(Base):
+    """One consented self-check's arrival, waiting to be told to the clinic by email (kinfo.staff.alerts).
+
+    Written by a database trigger on the submission insert itself (migration 0004), so it shares that
+    statement's transaction and a replay, which inserts nothing, writes nothing here. It holds no health
+    content and no reference code: only when, whether it was urgent, and the sending state."""
+
+    __tablename__ = "alert_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    urgent: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
 
 
 class KeyCheck(Base):

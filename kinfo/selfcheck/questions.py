@@ -13,6 +13,8 @@ them off (setting ``SELF_CHECK_OFF``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 
 from .rules import ContactField, Flag, Group, Level, Question, Reading
@@ -54,25 +56,34 @@ QUESTIONS: tuple[Question, ...] = (
              why=_l("This guide and most ketamine clinics are for adults."), section="before-your-visit",
              flags=_on(("no",), _discuss(_l("Your age"),
                                          _l("Talk with your care team about your age before an infusion."),
-                                         _l("This treatment is usually offered to adults."))), group="about_you"),
+                                         _l("This treatment is usually offered to adults."))),
+             staff={"no": _l("Under 18")},
+             group="about_you"),
     Question("pregnant", _l("Are you pregnant, or could you be?"), YES_NO_UNSURE, source="article",
              why=_l("The possible risks to an unborn baby are not yet fully known."), section="who-should-not",
              flags=_on(("yes", "unsure"), _discuss(_l("Pregnancy"),
                  _l("Talk with your care team about pregnancy before an infusion."),
                  _l("Ketamine is not advised during pregnancy: the possible risks to an unborn baby are not yet "
-                    "fully known."))), group="about_you"),
+                    "fully known."))),
+             staff={"yes": _l("Pregnancy: yes"), "unsure": _l("Pregnancy: not sure")},
+             group="about_you"),
     Question("breastfeeding", _l("Are you breastfeeding?"), YES_NO, source="article",
              why=_l("The possible risks to a breastfed baby are not yet fully known."), section="who-should-not",
              flags=_on(("yes",), _discuss(_l("Breastfeeding"),
                  _l("Talk with your care team about breastfeeding before an infusion."),
                  _l("Ketamine is not advised while breastfeeding: the possible risks to the baby are not yet "
-                    "fully known."))), group="about_you"),
+                    "fully known."))),
+             staff={"yes": _l("Breastfeeding")},
+             group="about_you"),
     Question("bp_high", _l("Has a doctor or nurse told you that you have high blood pressure?"), YES_NO_UNSURE,
              source="article", why=_l("Ketamine can raise blood pressure."), section="who-should-not", group="body"),
     Question("bp_treated", _l("Is your high blood pressure treated and under control?"), YES_NO_UNSURE,
              source="article", why=_l("High blood pressure that is not treated or not under control is a reason "
                                       "to wait."), section="who-should-not",
-             follows=("bp_high", ("yes", "unsure")), flags=_on(("no", "unsure"), BP_FLAG), group="body"),
+             follows=("bp_high", ("yes", "unsure")), flags=_on(("no", "unsure"), BP_FLAG),
+             staff={"no": _l("High blood pressure, not under control"),
+                    "unsure": _l("High blood pressure, not sure it is under control")},
+             group="body"),
     Question("bp_systolic", _l("Your last blood pressure reading: the top number (optional)"), kind="number",
              short_label=_l("Top number"),
              source="article", why=_l("If you know your last reading, it helps your care team."),
@@ -86,6 +97,9 @@ QUESTIONS: tuple[Question, ...] = (
              flags=_on(("yes", "unsure"), _discuss(_l("Your heart and blood vessels"),
                  _l("Talk with your care team about your heart and blood vessels before an infusion."),
                  _l("Ketamine can raise blood pressure, which adds strain on the heart and blood vessels."))),
+             staff={"yes": _l("Heart or vascular disease (heart disease, chest pain, arrhythmia, MI, stroke or "
+                                "aneurysm)"),
+                    "unsure": _l("Heart or vascular disease: not sure")},
              group="body"),
     Question("thyroid_overactive", _l("Have you been told your thyroid is overactive (hyperthyroidism)?"),
              YES_NO_UNSURE, source="article",
@@ -97,39 +111,56 @@ QUESTIONS: tuple[Question, ...] = (
              flags=_on(("no", "unsure"), _discuss(_l("Your thyroid"),
                  _l("Talk with your care team about your thyroid before an infusion."),
                  _l("An overactive thyroid that is not treated can make ketamine's effects on the heart and "
-                    "blood vessels stronger."))), group="body"),
+                    "blood vessels stronger."))),
+             staff={"no": _l("Hyperthyroidism, untreated"),
+                    "unsure": _l("Hyperthyroidism, not sure it is treated")},
+             group="body"),
     Question("head_eye_pressure", _l("Do you have raised pressure in your head (for example after a brain "
                                      "injury) or in your eyes (glaucoma)?"), YES_NO_UNSURE,
              why=_l("Ketamine can raise pressure in the head and eyes."), section="before-your-visit",
              flags=_on(("yes", "unsure"), _discuss(_l("Pressure in your head or eyes"),
                  _l("Talk with your care team about pressure in your head or eyes before an infusion."),
-                 _l("Ketamine can raise this pressure."))), group="body"),
+                 _l("Ketamine can raise this pressure."))),
+             staff={"yes": _l("Raised intracranial or intraocular pressure (e.g. glaucoma)"),
+                    "unsure": _l("Raised intracranial or intraocular pressure: not sure")},
+             group="body"),
     Question("seizures", _l("Do you have epilepsy or seizures?"), YES_NO_UNSURE,
              why=_l("Your care team needs to know about seizures before any treatment."), section="before-your-visit",
              flags=_on(("yes", "unsure"), _discuss(_l("Seizures"),
                  _l("Talk with your care team about seizures before an infusion."),
-                 _l("Your care team will plan your treatment safely around them."))), group="body"),
+                 _l("Your care team will plan your treatment safely around them."))),
+             staff={"yes": _l("Epilepsy or seizures"), "unsure": _l("Epilepsy or seizures: not sure")},
+             group="body"),
     Question("liver", _l("Do you have liver disease?"), YES_NO_UNSURE,
              why=_l("Your care team checks your liver health before treatment."), section="before-your-visit",
              flags=_on(("yes", "unsure"), _discuss(_l("Your liver"),
                  _l("Talk with your care team about your liver before an infusion."),
-                 _l("Your care team will check whether it changes your treatment plan."))), group="body"),
+                 _l("Your care team will check whether it changes your treatment plan."))),
+             staff={"yes": _l("Liver disease"), "unsure": _l("Liver disease: not sure")},
+             group="body"),
     Question("bladder", _l("Do you have bladder problems?"), YES_NO_UNSURE,
              why=_l("Your care team checks for bladder problems before treatment."), section="before-your-visit",
              flags=_on(("yes", "unsure"), _discuss(_l("Bladder problems"),
                  _l("Talk with your care team about bladder problems before an infusion."),
-                 _l("Your care team will check whether it changes your treatment plan."))), group="body"),
+                 _l("Your care team will check whether it changes your treatment plan."))),
+             staff={"yes": _l("Bladder problems"), "unsure": _l("Bladder problems: not sure")},
+             group="body"),
     Question("ketamine_reaction", _l("Have you ever had an allergy or a bad reaction to ketamine or to "
                                      "anesthesia?"), YES_NO_UNSURE,
              why=_l("A past reaction may happen again."), section="before-your-visit",
              flags=_on(("yes", "unsure"), _discuss(_l("Your past reaction to ketamine or anesthesia"),
                  _l("Talk with your care team about your past reaction before an infusion."),
-                 _l("A past reaction to ketamine or anesthesia may happen again."))), group="body"),
+                 _l("A past reaction to ketamine or anesthesia may happen again."))),
+             staff={"yes": _l("Past allergy or adverse reaction to ketamine or anesthesia"),
+                    "unsure": _l("Past reaction to ketamine or anesthesia: not sure")},
+             group="body"),
     Question("condition", _l("What are you looking for help with?"), ("depression", "anxiety", "both", "other"),
              source="article", why=_l("This guide is about depression and anxiety."), section="who-it-is-for",
              flags=_on(("other",), Flag(Level.INFO, _l(
                  "This guide is about depression and anxiety. Ask your care team whether ketamine is used for what "
-                 "you need help with."))), group="mind"),
+                 "you need help with."))),
+             staff={"other": _l("Seeking help for something other than depression or anxiety")},
+             group="mind"),
     Question("antidepressants_tried", _l("How many antidepressant medicines have you tried for this?"),
              ("0", "1", "2plus", "unsure"), source="article",
              why=_l("Ketamine is usually considered after at least two antidepressants have not helped."),
@@ -137,19 +168,28 @@ QUESTIONS: tuple[Question, ...] = (
              flags=_on(("0", "1", "unsure"), _discuss(_l("The treatments you have tried"),
                  _l("Talk with your care team about the treatments you have tried before an infusion."),
                  _l("Ketamine is usually considered for people who have tried at least two antidepressants "
-                    "without getting better."))), group="mind"),
+                    "without getting better."))),
+             staff={"0": _l("No antidepressant tried yet"), "1": _l("One antidepressant tried"),
+                    "unsure": _l("Antidepressants tried: not sure how many")},
+             group="mind"),
     Question("psychosis", _l("Have you ever been diagnosed with schizophrenia or psychosis, or had "
                              "hallucinations?"), YES_NO_UNSURE,
              why=_l("Ketamine can change how you see and feel things for a short time."), section="before-your-visit",
              flags=_on(("yes", "unsure"), _discuss(_l("Psychosis or hallucinations"),
                  _l("Talk with your care team about psychosis or hallucinations before an infusion."),
-                 _l("Ketamine can make these experiences stronger for some people."))), group="mind"),
+                 _l("Ketamine can make these experiences stronger for some people."))),
+             staff={"yes": _l("History of psychosis, schizophrenia or hallucinations"),
+                    "unsure": _l("Psychosis or hallucinations: not sure")},
+             group="mind"),
     Question("mania", _l("Do you have bipolar disorder, or are you having a \"high\" (manic) episode now?"),
              YES_NO_UNSURE, why=_l("Your care team needs to know about mood highs before treatment."),
              section="before-your-visit",
              flags=_on(("yes", "unsure"), _discuss(_l("Bipolar disorder or manic episodes"),
                  _l("Talk with your care team about bipolar disorder or manic episodes before an infusion."),
-                 _l("Your care team will check that your mood is stable enough for treatment."))), group="mind"),
+                 _l("Your care team will check that your mood is stable enough for treatment."))),
+             staff={"yes": _l("Bipolar disorder or current manic episode"),
+                    "unsure": _l("Bipolar disorder or mania: not sure")},
+             group="mind"),
     Question("substance", _l("In the past year, have you used any drug not prescribed to you (ketamine "
                              "included), or had problems with alcohol or drugs?"), YES_NO_UNSURE,
              why=_l("Ketamine can be misused, so your care team plans treatment with this in mind."),
@@ -157,6 +197,8 @@ QUESTIONS: tuple[Question, ...] = (
              flags=_on(("yes", "unsure"), _discuss(_l("Alcohol and drug use"),
                  _l("Talk with your care team about alcohol and drug use before an infusion."),
                  _l("Your care team plans safe treatment around it. Being open helps you get the right care."))),
+             staff={"yes": _l("Non-prescribed drug use or alcohol/drug problems in the past year"),
+                    "unsure": _l("Drug or alcohol use in the past year: not sure")},
              group="mind"),
     Question("self_harm", _l("In the past 2 weeks, have you had thoughts that you would be better off dead, or "
                              "of hurting yourself?"), ("no", "sometimes", "plan", "prefer_not"),
@@ -168,20 +210,29 @@ QUESTIONS: tuple[Question, ...] = (
                                                      "please reach out now. You deserve support.")),
                  "plan": Flag(Level.CRISIS, _l("You said you have thought about how you would hurt yourself. "
                                                "Please get help right now."), emergency_first=True),
-             }, group="mind"),
+             }, staff={"plan": _l("Self-harm thoughts with a plan — crisis help shown"),
+                    "sometimes": _l("Self-harm thoughts, no plan — crisis help shown"),
+                    "prefer_not": _l("Self-harm question: preferred not to say — crisis help shown")},
+             group="mind"),
     Question("medicines", _l("Do you take opioids, benzodiazepines, gabapentin or pregabalin, MAOIs or "
                              "stimulants?"), YES_NO_UNSURE,
              why=_l("Some medicines change how ketamine works or how safe it is."), section="before-your-visit",
              flags=_on(("yes", "unsure"), _discuss(_l("Your medicines (bring a full list of everything you take)"),
                  _l("Talk with your care team about your medicines before an infusion. Bring a full list of "
                     "everything you take."),
-                 _l("Some medicines change how ketamine works or how safe it is."))), group="medicines"),
+                 _l("Some medicines change how ketamine works or how safe it is."))),
+             staff={"yes": _l("Takes opioids / benzodiazepines / gabapentinoids / MAOIs / stimulants — see notes"),
+                    "unsure": _l("Not sure about opioids / benzodiazepines / gabapentinoids / MAOIs / stimulants — "
+                                 "see notes")},
+             group="medicines"),
     Question("ride_home", _l("Will an adult take you home after the infusion?"), YES_NO_UNSURE,
              source="practice", why=_l("You should not drive yourself home after an infusion."),
              section="before-your-visit",
              flags=_on(("no", "unsure"), Flag(Level.INFO, _l(
                  "Plan a ride home. You should not drive yourself home after an infusion. Your clinic will tell "
-                 "you when it is safe to drive again."))), group="after"),
+                 "you when it is safe to drive again."))),
+             staff={"no": _l("No adult to take them home"), "unsure": _l("Ride home not confirmed")},
+             group="after"),
     Question("notes", _l("Anything else your clinic should know (optional)"), kind="text", source="practice",
              required=False, max_length=1000, group="after"),
 )
@@ -200,7 +251,8 @@ GROUPS: tuple[Group, ...] = (
 READINGS: tuple[Reading, ...] = (
     Reading("bp_reading", _l("Your last blood pressure reading (optional)"),
             _l("For 130/85, the top number is 130 and the bottom number is 85."),
-            parts=("bp_systolic", "bp_diastolic"), setting="SELF_CHECK_BP_THRESHOLD", flag=BP_FLAG),
+            parts=("bp_systolic", "bp_diastolic"), setting="SELF_CHECK_BP_THRESHOLD", flag=BP_FLAG,
+            staff=_l("BP %(reading)s (threshold %(threshold)s)")),
 )
 
 # Sent only with consent, so the care team can call back.
@@ -255,3 +307,39 @@ def flag_for_code(code: str) -> Flag | None:
     question_id, _, answer = code.partition(":")
     question = QUESTION_BY_ID.get(question_id)
     return question.flags.get(answer) if question else None
+
+
+@dataclass(frozen=True)
+class StaffLine:
+    """One flagged item of a stored self-check as the care team reads it."""
+
+    level: Level
+    text: str
+    code: str
+
+
+def staff_summary(outcome_codes: list[str], answers: dict, thresholds: dict[str, tuple[int, ...]]) -> list[StaffLine]:
+    """The flagged items of a stored self-check in staff wording (the staff member's language), most urgent
+    first, table order within a level. A code the table no longer knows is listed by its code, never dropped."""
+    lines = []
+    for code in outcome_codes:
+        flag = flag_for_code(code)
+        question_id, _, answer = code.partition(":")
+        question = QUESTION_BY_ID.get(question_id)
+        wording = question.staff.get(answer) if question else None
+        if any(reading.code == code for reading in READINGS):
+            continue  # said below, with its numbers
+        text = str(wording) if wording is not None else str(_l("Unrecognised item: %(code)s", code=code))
+        lines.append(StaffLine(flag.level if flag else Level.DISCUSS, text, code))
+    for reading in READINGS:
+        numbers = [answers.get(part) for part in reading.parts]
+        # A high reading, or one given by a patient whose answers raised the same flag (a high reading and
+        # untreated pressure are one patient item): the numbers beside the clinic's threshold either way.
+        raised = reading.code in outcome_codes or any(flag_for_code(code) == reading.flag for code in outcome_codes)
+        if raised and None not in numbers:
+            text = str(reading.staff) % {"reading": "/".join(str(number) for number in numbers),
+                                         "threshold": "/".join(str(n) for n in thresholds.get(reading.id, ()))}
+            # Beside the answer that raised the same flag, where there is one.
+            after = [i for i, line in enumerate(lines) if flag_for_code(line.code) == reading.flag]
+            lines.insert(after[-1] + 1 if after else len(lines), StaffLine(reading.flag.level, text, reading.code))
+    return sorted(lines, key=lambda line: -line.level)

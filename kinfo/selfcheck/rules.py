@@ -58,6 +58,9 @@ class Question:
     max_length: int | None = None
     group: str = ""  # the part of the form it is asked in (questions.GROUPS)
     short_label: object | None = None  # its label inside a group that already says what it is (a reading)
+    # Staff wording per flagged answer (answer code -> lazy string): short and clinical, for the care team's
+    # summary in the staff member's own language, never the sentence the patient was shown.
+    staff: dict[str, object] = field(default_factory=dict)
 
     @property
     def switchable(self) -> bool:
@@ -92,6 +95,8 @@ class Reading:
     parts: tuple[str, ...]  # number question ids, highest first
     setting: str
     flag: Flag
+    # Staff wording when the reading is high, with %(reading)s and %(threshold)s (e.g. "165/102", "140/90").
+    staff: object | None = None
 
     @property
     def code(self) -> str:

@@ -10,7 +10,8 @@ from ..core import db
 from ..core.models import AuditEvent
 
 ACTIONS = {"login", "login_failed", "login_throttled", "logout", "view", "list", "export", "purge",
-           "account_created", "password_changed", "account_deactivated", "language_changed"}
+           "account_created", "password_changed", "account_deactivated", "language_changed",
+           "status_changed", "note_changed"}
 
 
 def record(actor: str, action: str, target: str = "") -> None:

@@ -5,21 +5,24 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from flask import redirect, render_template, request
+from flask import current_app, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ..core.i18n import BY_URL_TAG, LANGUAGES
-from ..selfcheck.questions import ANSWER_LABELS, QUESTIONS, flag_for_code
+from ..selfcheck.questions import ANSWER_LABELS, QUESTIONS, staff_summary
 from ..selfcheck.rules import Level
-from . import accounts, audit, bp
+from . import accounts, audit, bp, followup
 from .auth import safe_next
+from .followup import STATUS_LABELS, STATUSES
 from .records import URGENCIES, filtered_rows, one
 
 URGENCY_LABELS = {"crisis": _l("Urgent: crisis help shown"), "discuss": _l("Topics to discuss"),
                   "info": _l("Information only"), "none": _l("Nothing flagged")}
-LIST_LIMIT = 200  # newest shown on the page; exports carry every match
+# The word before each summary line: urgency is said in words (and an icon), never by colour alone.
+LEVEL_LABELS = {Level.CRISIS: _l("Urgent"), Level.DISCUSS: _l("To discuss"), Level.INFO: _l("For information")}
+PAGE_SIZE = 50  # rows a page; the list pages through every match, exports carry them all
 
 
 @bp.post("/language")
@@ -34,11 +37,18 @@ def language():
 
 @bp.get("/")
 def submissions():
-    """Consented self-checks, newest first; crisis ones marked urgent; filter by date and outcome."""
-    rows, filters, total = filtered_rows(with_content=False, limit=LIST_LIMIT)
-    audit.record(current_user.email, "list", json.dumps(filters, sort_keys=True))
+    """Consented self-checks: urgent ones nobody has marked yet first, then newest first; filter by date,
+    outcome and status, find by reference code; a page at a time."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, filters, total = filtered_rows(with_content="list", limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+                                         urgent_new_first=True)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    audit.record(current_user.email, "list", json.dumps({k: v for k, v in filters.items() if k != "q_error"},
+                                                        sort_keys=True))
     return render_template("staff/list.html", rows=rows, filters=filters, urgencies=URGENCIES,
-                           urgency_labels=URGENCY_LABELS, total=total)
+                           urgency_labels=URGENCY_LABELS, total=total, page=page, pages=pages,
+                           statuses=STATUSES, status_labels=STATUS_LABELS, visible_text=visible_text,
+                           export_args={k: v for k, v in request.args.items() if k != "page"})
 
 
 def visible_text(text: str) -> Markup:
@@ -54,11 +64,21 @@ def visible_text(text: str) -> Markup:
 
 @bp.get("/submissions/<reference>")
 def detail(reference: str):
-    """Every answer in the staff member's language, from the stored codes."""
-    row = one(reference)
-    items = [flag for flag in map(flag_for_code, row["outcome"]) if flag is not None]
-    items.sort(key=lambda flag: -flag.level)
+    """A clinical summary of the flagged items first, then follow-up, then every answer, in the staff
+    member's language."""
+    page = detail_page(reference)
     audit.record(current_user.email, "view", reference)
-    return render_template("staff/detail.html", row=row, questions=QUESTIONS, answer_labels=ANSWER_LABELS,
-                           items=items, Level=Level, urgency_labels=URGENCY_LABELS, visible_text=visible_text,
+    return page
+
+
+def detail_page(reference: str, problems: list | None = None, typed: dict | None = None) -> str:
+    """The detail page; ``problems`` and ``typed`` when a follow-up change was refused (what was typed kept)."""
+    row = one(reference)
+    items = staff_summary(row["outcome"], row["answers"], current_app.extensions["kinfo_thresholds"])
+    return render_template("staff/detail.html", problems=problems or [],
+                           typed=typed or {"status": row["status"], "note": row["note"]},
+                           statuses=STATUSES, status_labels=STATUS_LABELS, history=followup.history(reference),
+                           row=row, questions=QUESTIONS, answer_labels=ANSWER_LABELS,
+                           items=items, Level=Level, level_labels=LEVEL_LABELS, urgency_labels=URGENCY_LABELS,
+                           visible_text=visible_text,
                            patient_language=BY_URL_TAG.get(row["language"].lower()), languages=LANGUAGES)

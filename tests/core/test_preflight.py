@@ -44,7 +44,7 @@ def test_each_blocker_is_named(make_app, monkeypatch, setting, value, says):
 def test_a_ready_site_passes_and_reminds_where_the_keys_live(make_app, monkeypatch):
     app = make_app(**READY)
     monkeypatch.setattr(proxies, "seen", lambda app: {"loopback": [1]})
-    monkeypatch.setattr("kinfo.preflight._timers", lambda: [])
+    monkeypatch.setattr("kinfo.preflight._timers", lambda alerts: [])
     result = run_check(app)
     assert result.exit_code == 0, result.output
     assert "Back them up apart from the database backups" in result.output and "ready: no blockers" in result.output

@@ -184,13 +184,13 @@ def _seed(app):
     return hostile
 
 
-def test_the_list_is_newest_first_marks_crisis_urgent_and_filters(app, client):
+def test_the_list_puts_urgent_new_ones_first_then_newest_marks_crisis_urgent_and_filters(app, client):
     _seed(app)
     make_account(app)
     sign_in(client)
     page = client.get("/staff/").get_data(as_text=True)
     languages = re.findall(r"<td>(ar|es|vi|zh-Hans)</td>", page)
-    assert languages == ["zh-Hans", "vi", "es", "ar"]
+    assert languages == ["ar", "zh-Hans", "vi", "es"]
     assert page.count('class="urgent"') == 1 and "Urgent: crisis help shown" in page
     crisis_only = client.get("/staff/?urgency=crisis").get_data(as_text=True)
     assert re.findall(r"<td>(ar|es|vi)</td>", crisis_only) == ["ar"]
@@ -204,7 +204,8 @@ def test_the_detail_shows_answers_in_the_staff_members_language_and_free_text_sa
     make_account(app, language="es")
     sign_in(client)
     list_page = client.get("/staff/").get_data(as_text=True)
-    newest, hostile_row = re.findall(r'/staff/submissions/([A-Z0-9-]+)"', list_page)[:2]
+    # The urgent, still new self-check comes first; then the newest.
+    newest, hostile_row = re.findall(r'/staff/submissions/([A-Z0-9-]+)"', list_page)[1:3]
     controls = client.get(f"/staff/submissions/{newest}").get_data(as_text=True)
     assert "⟨U+202E⟩" in controls and "⟨U+0000⟩" in controls, "control characters are shown, not obeyed"
     assert "\u202e" not in controls and "\x00" not in controls
