@@ -81,8 +81,9 @@ QUESTIONS: tuple[Question, ...] = (
              source="article", why=_l("High blood pressure that is not treated or not under control is a reason "
                                       "to wait."), section="who-should-not",
              follows=("bp_high", ("yes", "unsure")), flags=_on(("no", "unsure"), BP_FLAG),
-             staff={"no": _l("High blood pressure, not under control"),
-                    "unsure": _l("High blood pressure, not sure it is under control")},
+             # The follow-up is also asked after "not sure": the wording must not state the condition as known.
+             staff={"no": _l("High blood pressure (known or possible), not under control"),
+                    "unsure": _l("High blood pressure (known or possible), not sure it is under control")},
              group="body"),
     Question("bp_systolic", _l("Your last blood pressure reading: the top number (optional)"), kind="number",
              short_label=_l("Top number"),
@@ -112,8 +113,8 @@ QUESTIONS: tuple[Question, ...] = (
                  _l("Talk with your care team about your thyroid before an infusion."),
                  _l("An overactive thyroid that is not treated can make ketamine's effects on the heart and "
                     "blood vessels stronger."))),
-             staff={"no": _l("Hyperthyroidism, untreated"),
-                    "unsure": _l("Hyperthyroidism, not sure it is treated")},
+             staff={"no": _l("Hyperthyroidism (known or possible), untreated"),
+                    "unsure": _l("Hyperthyroidism (known or possible), not sure it is treated")},
              group="body"),
     Question("head_eye_pressure", _l("Do you have raised pressure in your head (for example after a brain "
                                      "injury) or in your eyes (glaucoma)?"), YES_NO_UNSURE,
@@ -210,9 +211,9 @@ QUESTIONS: tuple[Question, ...] = (
                                                      "please reach out now. You deserve support.")),
                  "plan": Flag(Level.CRISIS, _l("You said you have thought about how you would hurt yourself. "
                                                "Please get help right now."), emergency_first=True),
-             }, staff={"plan": _l("Self-harm thoughts with a plan — crisis help shown"),
-                    "sometimes": _l("Self-harm thoughts, no plan — crisis help shown"),
-                    "prefer_not": _l("Self-harm question: preferred not to say — crisis help shown")},
+             }, staff={"plan": _l("Thoughts of death or self-harm, with a plan — crisis help shown"),
+                    "sometimes": _l("Thoughts of death or self-harm, no plan — crisis help shown"),
+                    "prefer_not": _l("Death or self-harm question: preferred not to say — crisis help shown")},
              group="mind"),
     Question("medicines", _l("Do you take opioids, benzodiazepines, gabapentin or pregabalin, MAOIs or "
                              "stimulants?"), YES_NO_UNSURE,

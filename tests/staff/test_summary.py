@@ -72,7 +72,7 @@ def test_the_summary_is_ordered_by_urgency_and_urgent_is_said_in_words_and_an_ic
     sign_in(client)
     page = client.get(f"/staff/submissions/{reference}").get_data(as_text=True)
     assert _summary(page) == [
-        "Urgent Self-harm thoughts with a plan — crisis help shown",
+        "Urgent Thoughts of death or self-harm, with a plan — crisis help shown",
         "To discuss Pregnancy: not sure",
         "To discuss Takes opioids / benzodiazepines / gabapentinoids / MAOIs / stimulants — see notes",
         "For information No adult to take them home",
@@ -90,8 +90,8 @@ def test_a_high_reading_is_compared_with_the_clinics_threshold(make_app):
     make_account(app)
     sign_in(client)
     lines = _summary(client.get(f"/staff/submissions/{reference}").get_data(as_text=True))
-    assert lines == ["To discuss High blood pressure, not under control", "To discuss BP 165/102 (threshold 150/95)",
-                     "To discuss Liver disease"]
+    assert lines == ["To discuss High blood pressure (known or possible), not under control",
+                     "To discuss BP 165/102 (threshold 150/95)", "To discuss Liver disease"]
     reading_only = _send(app, bp_systolic="165", bp_diastolic="102")
     lines = _summary(client.get(f"/staff/submissions/{reading_only}").get_data(as_text=True))
     assert lines == ["To discuss BP 165/102 (threshold 150/95)"]
