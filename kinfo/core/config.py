@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from . import files
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -60,6 +62,11 @@ DEFAULTS: dict[str, object] = {
     "MAX_FORM_MEMORY_SIZE": 16 * 1024,
     # SQLAlchemy URL; default: a SQLite file in the instance folder, created on first start.
     "DATABASE_URL": None,
+    # SQLite: seconds a write waits for another process's write lock (a purge, a key rotation) before failing.
+    "SQLITE_BUSY_TIMEOUT": 10,
+    # Set by gunicorn.conf.py for its workers (KINFO_SCHEMA_MANAGED_BY_SERVER): the server's start and reload
+    # migrate the schema, so a worker only reads it (kinfo.core.schema). Not a setting to change by hand.
+    "SCHEMA_MANAGED_BY_SERVER": False,
     # Fernet keys, newest first (comma-separated in the environment); default: instance/encryption.keys.
     "ENCRYPTION_KEYS": None,
     # Self-check: questions a clinic switches off (only those not from the article), and the blood
@@ -71,6 +78,8 @@ DEFAULTS: dict[str, object] = {
     # address over a window (counted in the database, so the limit holds across every worker).
     "STAFF_IDLE_MINUTES": 30,
     "STAFF_THROTTLE_MINUTES": 15,
+    # Per account from one client address (an attacker elsewhere cannot lock the account's owner out), and
+    # per client address over every account.
     "STAFF_MAX_FAILURES_PER_ACCOUNT": 5,
     "STAFF_MAX_FAILURES_PER_CLIENT": 20,
     # Self-checks older than this are purged by `flask submissions purge` (run it daily, see README).
@@ -115,11 +124,9 @@ def _check_secret_key(app) -> None:
         return
     if not key:
         # Development and tests: one random key per instance folder, so sessions survive restarts.
-        path = Path(app.instance_path) / "secret_key"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = files.private_folder(Path(app.instance_path)) / "secret_key"
         if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            files.write_atomically(path, secrets.token_urlsafe(48))  # private, and whole after a crash
         app.config["SECRET_KEY"] = path.read_text().strip()
 
 
