@@ -82,6 +82,11 @@ DEFAULTS: dict[str, object] = {
     # per client address over every account.
     "STAFF_MAX_FAILURES_PER_ACCOUNT": 5,
     "STAFF_MAX_FAILURES_PER_CLIENT": 20,
+    # Consented self-checks stored per minute, from one client address and in all; more are answered 429
+    # with Retry-After (the page keeps the outcome, the phone keeps the self-check and sends it later).
+    # They bound how fast anyone can fill the database; replays of a stored self-check never count.
+    "SUBMISSIONS_PER_CLIENT_PER_MINUTE": 10,
+    "SUBMISSIONS_PER_MINUTE": 60,
     # Self-checks older than this are purged by `flask submissions purge` (run it daily, see README).
     "SUBMISSION_RETENTION_DAYS": 30,
     # Number of reverse proxies in front of the app that set X-Forwarded-For (for the client address).

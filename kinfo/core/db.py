@@ -1,4 +1,5 @@
-"""The database: an engine from settings, SQLite tuned for several workers.
+"""The database: an engine from settings, SQLite tuned for several workers and for durable commits, and
+connections dropped when they break.
 
 The default is a SQLite file in the instance folder, created on first start. Any SQLAlchemy URL works
 through ``KINFO_DATABASE_URL`` (PostgreSQL included). The schema is brought up to date by
@@ -7,6 +8,8 @@ through ``KINFO_DATABASE_URL`` (PostgreSQL included). The schema is brought up t
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,12 +24,25 @@ from . import files
 # Execution option of a connection whose every statement commits on its own (see ``statements``).
 ONE_STATEMENT_TRANSACTIONS = "kinfo_one_statement_transactions"
 
+# SQLite errors after which a connection is not worth keeping: one opened while the files were unwritable
+# stays read-only for good ("attempt to write a readonly database" long after the files are writable again),
+# and one that saw an I/O error or a lock it could not get is replaced just as cheaply.
+BROKEN_SQLITE_CONNECTION = ("readonly database", "disk i/o error", "database is locked", "unable to open",
+                            "database or disk is full")
+# PostgreSQL states after which a fresh connection may succeed where this one cannot: a read-only
+# transaction (a standby after a failover), and the server going away or refusing writes for lack of space.
+BROKEN_POSTGRESQL_STATES = {"25006", "53100", "57P01", "57P02", "57P03", "08000", "08003", "08006"}
+
+
 def _tune_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
     """WAL for concurrent readers, a busy timeout, secure_delete so deleted rows leave the file, and
     BEGIN IMMEDIATE so a writer takes the lock up front: in WAL mode a transaction that reads and then writes
     fails at once with "database is locked" when another writer got in between, busy timeout or not.
     A connection from ``statements()`` or ``reading()`` issues no BEGIN: SQLite makes each statement its own
-    transaction, and a read takes no write lock."""
+    transaction, and a read takes no write lock.
+
+    ``synchronous=FULL``: every commit is on the disk before it returns, so a reference code shown to a
+    patient survives a crash or power cut (with NORMAL, the last commits before a crash could vanish)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -36,7 +52,7 @@ def _tune_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
         # them in with a system call, which matters because another worker's commit empties this
         # connection's page cache.
         for pragma in ("journal_mode=WAL", f"busy_timeout={int(busy_timeout_seconds * 1000)}", "secure_delete=ON",
-                       "foreign_keys=ON", "synchronous=NORMAL", f"mmap_size={64 * 1024 * 1024}"):
+                       "foreign_keys=ON", "synchronous=FULL", f"mmap_size={64 * 1024 * 1024}"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
@@ -46,11 +62,38 @@ def _tune_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def is_broken_connection_error(error: BaseException) -> bool:
+    """Whether a database error means the connection that raised it should be dropped, not reused."""
+    if isinstance(error, sqlite3.OperationalError):
+        message = str(error).lower()
+        return any(part in message for part in BROKEN_SQLITE_CONNECTION)
+    return getattr(error, "sqlstate", None) in BROKEN_POSTGRESQL_STATES
+
+
+def _drop_broken_connections(engine: Engine) -> None:
+    """Treat the errors above like a lost connection: SQLAlchemy closes the connection and every other one
+    in this process's pool, so the next request opens fresh ones instead of failing the same way forever."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):
+        if not context.is_disconnect and is_broken_connection_error(context.original_exception):
+            context.is_disconnect = True
+            # The failed statement must go first: SQLite only defers closing a connection one of whose
+            # statements is still alive (here, referenced from the error's traceback until the garbage
+            # collector gets to it), and such a zombie keeps the file's shared memory open read-only for
+            # every new connection this process opens after it — the very fault this is meant to end.
+            cursor = getattr(context.execution_context, "cursor", None)
+            if cursor is not None:
+                with contextlib.suppress(Exception):
+                    cursor.close()
+
+
 def make_engine(url: str, busy_timeout_seconds: float = 10) -> Engine:
     """An engine that never puts bound values (answers!) into error messages or logs."""
     engine = create_engine(url, hide_parameters=True, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         _tune_sqlite(engine, busy_timeout_seconds)
+    _drop_broken_connections(engine)
     return engine
 
 

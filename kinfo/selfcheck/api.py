@@ -73,4 +73,8 @@ def submit_json(lang: Language) -> Response:
         reference = storage.store_consented(form, answers, items, lang)
     except storage.DifferentAnswersForKey:
         return _json_error(409, storage.CONFLICT_MESSAGE)
+    except storage.NotStored as refusal:  # 429 or 503: the phone keeps the self-check and sends it later
+        response = _json_error(refusal.status, refusal.message)
+        response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
     return private_page(make_response(jsonify({"reference": reference}), 200))

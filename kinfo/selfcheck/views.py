@@ -16,7 +16,7 @@ from ..core.i18n import Language
 from ..core.pagecache import private_page
 from ..core.security import from_this_site
 from ..public.fragments import in_cached_frame
-from . import bp, storage
+from . import bp, not_stored, storage
 from .asked import form_class, labels, questions
 from .forms import is_idempotency_key
 from .questions import ANSWER_LABELS, Level, outcome
@@ -142,6 +142,8 @@ def _answer(lang: Language, csrf_checked: bool) -> Response:
             reference = storage.store_consented(form, answers, items, lang)
         except storage.DifferentAnswersForKey:
             return render_form(form, 409, [("", storage.CONFLICT_MESSAGE)], already_sent=True)
+        except storage.NotStored as refusal:  # too many at once, or the database unavailable: try again later
+            return not_stored.result_page(refusal, sent, answer_rows(answers), items)
     html = in_cached_frame("selfcheck/result.html", "selfcheck/_result.html", reference=reference,
                            answer_rows=answer_rows(answers),
                            **{level.name.lower(): [item for item in items if item.flag.level == level]
