@@ -1,4 +1,5 @@
-"""Limits on what anyone can make the site do or keep: counters in the app's own database.
+"""Limits on what anyone can make the site do or keep: counters in the app's own database, and request
+bodies no bigger than the setting, chunked or not.
 
 A counter is one row per counted thing (``rate_counter``), taken with one atomic upsert that returns the
 new count, so every worker and instance shares it exactly (no read-then-write race: 30 attempts at once are
@@ -16,6 +17,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from io import BytesIO
 
 from flask import current_app, request
 from sqlalchemy import bindparam, case, delete, update
@@ -118,3 +120,41 @@ def prune(connection: Connection, now: datetime | None = None) -> int:
     """Forget every counter whose window is over (the daily purge); returns how many rows went."""
     cutoff = (now or datetime.now(UTC)) - longest_window(current_app.config)
     return connection.execute(delete(COUNTERS).where(COUNTERS.c.window_start < cutoff)).rowcount
+
+
+def _read_up_to(stream, size: int) -> bytes:
+    """Up to ``size`` bytes: a stream may return fewer per read (Werkzeug's dechunking reads a chunk a call)."""
+    parts, left = [], size
+    while left > 0:
+        part = stream.read(left)
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+class BodyLimit:
+    """WSGI middleware: a request body sent in chunks (no Content-Length) is read up to the size limit here.
+    Werkzeug would stop reading at the limit and hand the view a silently shortened body; instead a body over
+    the limit is refused with 413 by Flask's own check, and one within it is passed on with its length."""
+
+    def __init__(self, wsgi_app, max_length: int | None):
+        self.wsgi_app = wsgi_app
+        self.max_length = max_length
+
+    def __call__(self, environ, start_response):
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if self.max_length is not None and chunked and not environ.get("CONTENT_LENGTH"):
+            body = _read_up_to(environ["wsgi.input"], self.max_length + 1)
+            # Over the limit: the length Flask sees says so and it answers 413 (its translated error page) as
+            # soon as anything asks for the body; the rest is never read.
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ["wsgi.input"] = BytesIO(b"" if len(body) > self.max_length else body)
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return self.wsgi_app(environ, start_response)
+
+
+def init_app(app) -> None:
+    """Refuse request bodies over ``MAX_CONTENT_LENGTH``, chunked ones included."""
+    app.wsgi_app = BodyLimit(app.wsgi_app, app.config.get("MAX_CONTENT_LENGTH"))

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 
 from flask import redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
 
 from ..core.i18n import BY_URL_TAG, LANGUAGES
 from ..selfcheck.questions import ANSWER_LABELS, QUESTIONS, Level, flag_for_code
 from . import accounts, audit, bp
 from .auth import safe_next
+from .invisible import visible_text
 from .records import URGENCIES, filtered_rows, one
 
 URGENCY_LABELS = {"crisis": _l("Urgent: crisis help shown"), "discuss": _l("Topics to discuss"),
@@ -36,19 +35,10 @@ def submissions():
     """Consented self-checks, newest first; crisis ones marked urgent; filter by date and outcome."""
     rows, filters, total = filtered_rows(with_content=False, limit=LIST_LIMIT)
     audit.record(current_user.email, "list", json.dumps(filters, sort_keys=True))
-    return render_template("staff/list.html", rows=rows, filters=filters, urgencies=URGENCIES,
-                           urgency_labels=URGENCY_LABELS, total=total)
-
-
-def visible_text(text: str) -> Markup:
-    """Escaped free text with control and formatting characters shown as visible codes (e.g. ⟨U+202E⟩)."""
-    parts = []
-    for char in text:
-        if char != "\n" and unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            parts.append(Markup('<span class="control">⟨U+{:04X}⟩</span>').format(ord(char)))
-        else:
-            parts.append(escape(char))
-    return Markup("").join(parts)
+    # The download links carry the filters as read, never the raw query (any name in it would reach url_for).
+    filter_args = {name: value for name, value in filters.items() if value}
+    return render_template("staff/list.html", rows=rows, filters=filters, filter_args=filter_args,
+                           urgencies=URGENCIES, urgency_labels=URGENCY_LABELS, total=total)
 
 
 @bp.get("/submissions/<reference>")
