@@ -56,6 +56,7 @@ def test_one_address_gets_its_share_then_429_with_the_outcome_crisis_help_first(
     crisis, notice = page.index('class="crisis-result"'), page.index('class="not-stored"')
     assert crisis < notice, "crisis help comes before anything else"
     assert "Your answers were not sent and nothing was stored" in page and "try again in a few minutes" in page
+    assert 'class="not-sent"' not in page, "the notice takes the place of the one-line \"not sent\""
     assert "Talk with your care team about these" in page, "the outcome is all there"
     other = client_from(limited_app, "198.51.100.8")
     assert reference_in(submit(other, answers(), consent=True, key=new_key()).get_data(as_text=True))
