@@ -72,7 +72,7 @@ def force_filesystem_error(device: str) -> None:
     Path(f"/sys/fs/ext4/{Path(device).name}/trigger_fs_error").write_text("1")
 
 
-def key_file_state(instance: Path) -> str:
+def key_file_state(instance: Path, key_check: bytes | None) -> str:
     """'ok' if the key file is whole and reads the database's key check, else what is wrong with it."""
     path = instance / "encryption.keys"
     if not path.exists():
@@ -84,29 +84,31 @@ def key_file_state(instance: Path) -> str:
         keys = MultiFernet([Fernet(line) for line in lines])
     except ValueError:
         return "damaged (not a Fernet key)"
-    with contextlib.closing(sqlite3.connect(instance / "kinfo.sqlite3")) as connection:
-        row = connection.execute("SELECT token FROM key_check ORDER BY id LIMIT 1").fetchone()
-    if row is None:
-        return "ok (no key check row was stored)"
+    if key_check is None:
+        return "whole (no key check row to try it on)"
     try:
-        keys.decrypt(row[0])
+        keys.decrypt(key_check)
     except InvalidToken:
         return "WRONG KEY (cannot read the database)"
     return "ok"
 
 
-def stored_after_repair(folder: Path, device: str) -> tuple[set[str], str]:
+def after_repair(folder: Path, device: str) -> tuple[set[str], str, str]:
+    """Unmount, repair and mount again; then (references stored, the database's state, the key file's)."""
     mount_point = folder / "mnt"
     unmount(mount_point)
     subprocess.run(["fsck.ext4", "-y", device], check=False, capture_output=True)  # exit 1: errors corrected
     run("mount", device, str(mount_point))
     instance = mount_point / "instance"
+    stored, key_check, database = set(), None, "ok"
     try:
         with contextlib.closing(sqlite3.connect(instance / "kinfo.sqlite3")) as connection:
+            row = connection.execute("SELECT token FROM key_check ORDER BY id LIMIT 1").fetchone()
+            key_check = row[0] if row else None
             stored = {row[0] for row in connection.execute("SELECT reference FROM submission")}
     except sqlite3.DatabaseError as error:
-        return set(), f"database unreadable: {error}"
-    return stored, key_file_state(instance)
+        database = f"unreadable ({error})"
+    return stored, database, key_file_state(instance, key_check)
 
 
 def one_round(number: int, seconds_before_error: float, clients: int, per_client: int) -> dict:
@@ -130,15 +132,15 @@ def one_round(number: int, seconds_before_error: float, clients: int, per_client
                 force_filesystem_error(device)
                 error_at = time.monotonic() - started
                 sender.join(120)
-            stored, key_file = stored_after_repair(folder, device)
+            stored, database, key_file = after_repair(folder, device)
     lost = load.acknowledged - stored
     figures = {"sent": sum(load.statuses.values()) + len(load.failures), "acknowledged": len(load.acknowledged),
                "stored": len(stored), "lost": len(lost), "stored_not_acknowledged": len(stored - load.acknowledged),
-               "statuses": dict(sorted(load.statuses.items())), "key_file": key_file}
+               "statuses": dict(sorted(load.statuses.items())), "database": database, "key_file": key_file}
     print(f"round {number}: error forced {error_at:.1f} s after the first start; sent {figures['sent']}, "
           f"acknowledged {figures['acknowledged']}, stored {figures['stored']}, lost {figures['lost']}, "
           f"stored but not acknowledged {figures['stored_not_acknowledged']}; statuses {figures['statuses']}; "
-          f"key file: {key_file}")
+          f"database: {database}; key file: {key_file}")
     return figures
 
 
@@ -151,10 +153,10 @@ def main() -> int:
     args = parser.parse_args()
     rounds = [one_round(number, args.after, args.clients, args.per_client) for number in range(1, args.rounds + 1)]
     lost = sum(figures["lost"] for figures in rounds)
-    keys_ok = all(figures["key_file"].startswith("ok") for figures in rounds)
+    keys_ok = all(figures["key_file"] == "ok" and figures["database"] == "ok" for figures in rounds)
     print(f"over {args.rounds} rounds: acknowledged {sum(f['acknowledged'] for f in rounds)}, stored "
-          f"{sum(f['stored'] for f in rounds)}, lost {lost}; key file whole and right in "
-          f"{sum(f['key_file'].startswith('ok') for f in rounds)} of {args.rounds}")
+          f"{sum(f['stored'] for f in rounds)}, lost {lost}; database readable and key file whole and right in "
+          f"{sum(f['key_file'] == 'ok' and f['database'] == 'ok' for f in rounds)} of {args.rounds}")
     return 0 if lost == 0 and keys_ok else 1
 
 
