@@ -51,7 +51,9 @@ def _tune_sqlite(engine: Engine, busy_timeout_seconds: float) -> None:
         # mmap: each worker process reads pages straight from the file's shared mapping instead of copying
         # them in with a system call, which matters because another worker's commit empties this
         # connection's page cache.
-        for pragma in ("journal_mode=WAL", f"busy_timeout={int(busy_timeout_seconds * 1000)}", "secure_delete=ON",
+        # The busy timeout first: switching a new database to WAL needs a lock that another process starting
+        # at the same moment may hold, and without a timeout SQLite gives up at once ("database is locked").
+        for pragma in (f"busy_timeout={int(busy_timeout_seconds * 1000)}", "journal_mode=WAL", "secure_delete=ON",
                        "foreign_keys=ON", "synchronous=FULL", f"mmap_size={64 * 1024 * 1024}"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
