@@ -24,7 +24,21 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     )
 
     from . import cli, public, pwa, selfcheck, staff
-    from .core import assets, config, content, csrf, db, encryption, errors, i18n, pagecache, proxies, security
+    from .core import (
+        assets,
+        config,
+        content,
+        csrf,
+        db,
+        encryption,
+        errors,
+        i18n,
+        limits,
+        pagecache,
+        proxies,
+        schema,
+        security,
+    )
 
     config.load(app, test_config)
     # Extraction (babel.cfg) and rendering agree: {% trans %} blocks are trimmed the same way in both.
@@ -37,6 +51,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     content.init_app(app)
     db.init_app(app)
     encryption.init_app(app)
+    schema.on_start(app)  # migrates here only where a server starts (see kinfo.core.schema)
+    limits.init_app(app)
     public.init_app(app)
     selfcheck.init_app(app)
     pwa.init_app(app)

@@ -1,13 +1,33 @@
-"""Flask commands: ``flask translate …`` (catalogs), ``flask submissions …`` (stored self-checks) and
-``flask staff …`` (accounts)."""
+"""Flask commands: ``flask translate …`` (catalogs), ``flask db upgrade`` (the schema), ``flask submissions …``
+(stored self-checks) and ``flask staff …`` (accounts)."""
 
 from __future__ import annotations
 
+import functools
+
 import click
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from .core import catalogs
+from .core import catalogs, schema
+from .core.config import ConfigurationError
 from .core.i18n import BY_URL_TAG
+
+
+def uses_the_database(command):
+    """A command that reads or writes the database: it first checks that the schema is the newest and the
+    key reads the data. It never migrates (a daily purge must not change the schema under a running site
+    whose code is older): on an older schema it stops and says how to migrate."""
+
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        try:
+            schema.prepare(current_app._get_current_object(), may_migrate=False)
+        except ConfigurationError as error:
+            raise click.ClickException(str(error)) from error
+        return command(*args, **kwargs)
+
+    return checked
 
 translate = AppGroup("translate", help="Work with the gettext catalogs (see translations/README.md).")
 
@@ -60,10 +80,28 @@ def check_command(tag: str | None) -> None:
     click.echo("catalogs complete: every shipped language is translated, none fuzzy, placeholders match")
 
 
+database_cli = AppGroup("db", help="The database schema.")
+
+
+@database_cli.command("upgrade")
+def upgrade_command() -> None:
+    """Migrate the database to the newest schema (and create it on first use). The server does this itself
+    as it starts and on reload; this is for doing it by hand."""
+    app = current_app._get_current_object()
+    before = schema.current_revision(app)
+    try:
+        schema.prepare(app, may_migrate=True)
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
+    after = schema.current_revision(app)
+    click.echo(f"schema at {after}" + (f" (was {before or 'empty'})" if before != after else ", nothing to do"))
+
+
 submissions_cli = AppGroup("submissions", help="Stored self-checks.")
 
 
 @submissions_cli.command("rotate-key")
+@uses_the_database
 def rotate_key_command() -> None:
     """Re-encrypt every stored submission with the newest key.
 
@@ -71,8 +109,6 @@ def rotate_key_command() -> None:
     so it writes with the new key). With KINFO_ENCRYPTION_KEYS, put the new key first in that list yourself
     and restart the site, run this, then drop the old key and restart again.
     """
-    from flask import current_app
-
     from .core import encryption
 
     app = current_app._get_current_object()
@@ -85,10 +121,9 @@ def rotate_key_command() -> None:
 
 @submissions_cli.command("purge")
 @click.option("--older-than", "days", type=int, default=None, help="Days to keep (default: the retention setting).")
+@uses_the_database
 def purge_command(days: int | None) -> None:
     """Delete self-checks older than the retention period (default 30 days). Run daily (see README)."""
-    from flask import current_app
-
     from .staff import retention
 
     keep = days if days is not None else current_app.config["SUBMISSION_RETENTION_DAYS"]
@@ -107,6 +142,7 @@ def _password(confirm: bool = True) -> str:
 @staff_cli.command("create")
 @click.argument("email")
 @click.option("--language", default="en", help="Language of the staff pages for this account.")
+@uses_the_database
 def staff_create(email: str, language: str) -> None:
     """Create a staff account (asks for a password of 12 to 256 characters)."""
     from .staff import accounts
@@ -122,6 +158,7 @@ def staff_create(email: str, language: str) -> None:
 
 @staff_cli.command("set-password")
 @click.argument("email")
+@uses_the_database
 def staff_set_password(email: str) -> None:
     """Set a new password; every session of the account ends."""
     from .staff import accounts
@@ -135,6 +172,7 @@ def staff_set_password(email: str) -> None:
 
 @staff_cli.command("deactivate")
 @click.argument("email")
+@uses_the_database
 def staff_deactivate(email: str) -> None:
     """Stop an account from signing in; its sessions end now."""
     from .staff import accounts
@@ -168,5 +206,6 @@ def init_app(app) -> None:
     """Register the command groups."""
     app.cli.add_command(launch_check_command)
     app.cli.add_command(translate)
+    app.cli.add_command(database_cli)
     app.cli.add_command(submissions_cli)
     app.cli.add_command(staff_cli)

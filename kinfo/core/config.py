@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import files
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -79,9 +81,11 @@ DEFAULTS: dict[str, object] = {
     "MAX_FORM_MEMORY_SIZE": 16 * 1024,
     # SQLAlchemy URL; default: a SQLite file in the instance folder, created on first start.
     "DATABASE_URL": None,
-    # How long a SQLite write waits for another writer before it gives up (the patient is then told that
-    # nothing was stored, with their outcome shown).
-    "SQLITE_BUSY_TIMEOUT_MS": 10000,
+    # SQLite: seconds a write waits for another process's write lock (a purge, a key rotation) before failing.
+    "SQLITE_BUSY_TIMEOUT": 10,
+    # Set by gunicorn.conf.py for its workers (KINFO_SCHEMA_MANAGED_BY_SERVER): the server's start and reload
+    # migrate the schema, so a worker only reads it (kinfo.core.schema). Not a setting to change by hand.
+    "SCHEMA_MANAGED_BY_SERVER": False,
     # Fernet keys, newest first (comma-separated in the environment); default: instance/encryption.keys.
     "ENCRYPTION_KEYS": None,
     # Self-check: questions a clinic switches off (only those not from the article), and the blood
@@ -107,8 +111,15 @@ DEFAULTS: dict[str, object] = {
     # address over a window (counted in the database, so the limit holds across every worker).
     "STAFF_IDLE_MINUTES": 30,
     "STAFF_THROTTLE_MINUTES": 15,
+    # Per account from one client address (an attacker elsewhere cannot lock the account's owner out), and
+    # per client address over every account.
     "STAFF_MAX_FAILURES_PER_ACCOUNT": 5,
     "STAFF_MAX_FAILURES_PER_CLIENT": 20,
+    # Consented self-checks stored per minute, from one client address and in all; more are answered 429
+    # with Retry-After (the page keeps the outcome, the phone keeps the self-check and sends it later).
+    # They bound how fast anyone can fill the database; replays of a stored self-check never count.
+    "SUBMISSIONS_PER_CLIENT_PER_MINUTE": 10,
+    "SUBMISSIONS_PER_MINUTE": 60,
     # Self-checks older than this are purged by `flask submissions purge` (run it daily, see README).
     "SUBMISSION_RETENTION_DAYS": 30,
     # Number of reverse proxies in front of the app that set X-Forwarded-For (for the client address).
@@ -152,11 +163,9 @@ def _check_secret_key(app) -> None:
         return
     if not key:
         # Development and tests: one random key per instance folder, so sessions survive restarts.
-        path = Path(app.instance_path) / "secret_key"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = files.private_folder(Path(app.instance_path)) / "secret_key"
         if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            files.write_atomically(path, secrets.token_urlsafe(48))  # private, and whole after a crash
         app.config["SECRET_KEY"] = path.read_text().strip()
 
 

@@ -7,44 +7,85 @@ falls back to storing plaintext.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import hmac
 import json
-import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from . import db
+from . import db, files
 from .config import ConfigurationError
 from .models import KeyCheck, Submission
 
 KEY_CHECK_PLAINTEXT = b"kinfo key check"
 
 
+BACKUP_ADVICE = "see \"Back up the encryption keys\" in README.md"
+
+
 def _key_file(app) -> Path:
     return Path(app.instance_path) / "encryption.keys"
 
 
+def _read_key_file(path: Path) -> list[str]:
+    """The keys in an existing key file. A file that is empty, cannot be read or holds something that is not
+    a key stops the app: a new key would make every stored self-check unreadable for good."""
+    try:
+        keys = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigurationError(
+            f"The encryption key file {path} cannot be read ({error.__class__.__name__}): refusing to start. "
+            f"Restore it from your backup ({BACKUP_ADVICE}).") from error
+    if not keys:
+        raise ConfigurationError(
+            f"The encryption key file {path} is empty: refusing to start. Restore it from your backup "
+            f"({BACKUP_ADVICE}).")
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError) as error:
+            raise ConfigurationError(
+                f"The encryption key file {path} holds a line that is not a valid Fernet key (damaged?): refusing "
+                f"to start. Restore it from your backup ({BACKUP_ADVICE}).") from error
+    return keys
+
+
+@contextmanager
+def _key_file_lock(path: Path):
+    """One process at a time creates or rewrites the key file (gunicorn workers, a rotation)."""
+    files.private_folder(path.parent)
+    lock_path = path.with_name("encryption.lock")
+    files.create_private(lock_path)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def load_keys(app) -> list[str]:
-    """The configured keys, newest first; creates the instance key file on first start if none is set."""
+    """The configured keys, newest first; creates the instance key file on first start if none is set.
+
+    The file is written to a temporary file, synced, then renamed (kinfo.core.files.write_atomically): a
+    crash at any moment leaves no key file (and nothing encrypted yet) or the whole key, never an empty one."""
     configured = app.config.get("ENCRYPTION_KEYS")
     if configured:
         keys = configured if isinstance(configured, list) else str(configured).split(",")
         return [key.strip() for key in keys if key.strip()]
     path = _key_file(app)
-    path.parent.mkdir(parents=True, exist_ok=True)
     # gunicorn's workers start at the same moment: one of them makes the key, the others wait and read it.
-    with path.with_name("encryption.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _key_file_lock(path):
+        for left_over in path.parent.glob(f".{path.name}.*.tmp"):  # a write a crash cut short: never used
+            with contextlib.suppress(FileNotFoundError):
+                left_over.unlink()
         if not path.exists():
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private from the start
-            with os.fdopen(descriptor, "w") as key_file:
-                key_file.write(Fernet.generate_key().decode() + "\n")
-        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+            files.write_atomically(path, Fernet.generate_key().decode() + "\n")
+        return _read_key_file(path)
 
 
 def fernet() -> MultiFernet:
@@ -67,21 +108,39 @@ def answers_digest(answers: dict) -> str:
     return hmac.new(key, canonical, hashlib.sha256).hexdigest()
 
 
-def _check_key(app, multi: MultiFernet) -> None:
-    with db.session() as session:
-        check = session.scalar(select(KeyCheck).limit(1))
-        if check is None:
+def check_key(app) -> None:
+    """Prove the keys read the database, or stop. Only reads, without taking a write lock, unless this is
+    the database's first start and the key check row must be written."""
+    multi: MultiFernet = app.extensions["kinfo_fernet"]
+    with db.reading(app) as connection:
+        token = connection.scalar(select(KeyCheck.token).order_by(KeyCheck.id).limit(1))
+    if token is None:
+        token = _write_key_check(app, multi)
+    try:
+        multi.decrypt(token)
+    except InvalidToken as error:
+        raise ConfigurationError(
+            "The encryption key cannot read this database: refusing to start. Set KINFO_ENCRYPTION_KEYS (or "
+            f"restore instance/encryption.keys from your backup, {BACKUP_ADVICE}) to the key the data was "
+            "written with.") from error
+
+
+def _write_key_check(app, multi: MultiFernet) -> bytes:
+    """The first start: store a token made with the current key (one row, whoever of several starting
+    processes gets there first)."""
+    try:
+        with app.extensions["kinfo_sessionmaker"].begin() as session:  # SQLite: under the write lock
+            existing = session.scalar(select(KeyCheck.token).order_by(KeyCheck.id).limit(1))
+            if existing is not None:
+                return existing
             if session.scalar(select(Submission.id).limit(1)) is not None:
                 raise ConfigurationError("Submissions exist but the key check row is missing.")
-            session.add(KeyCheck(token=multi.encrypt(KEY_CHECK_PLAINTEXT)))
-            return
-        try:
-            multi.decrypt(check.token)
-        except InvalidToken as error:
-            raise ConfigurationError(
-                "The encryption key cannot read this database: refusing to start. Set KINFO_ENCRYPTION_KEYS "
-                "(or restore instance/encryption.keys) to the key the data was written with."
-            ) from error
+            token = multi.encrypt(KEY_CHECK_PLAINTEXT)
+            session.add(KeyCheck(id=1, token=token))
+        return token
+    except IntegrityError:  # another process stored row 1 between our read and our write (PostgreSQL)
+        with db.reading(app) as connection:
+            return connection.scalar(select(KeyCheck.token).where(KeyCheck.id == 1))
 
 
 ROTATION_BATCH = 200
@@ -118,18 +177,21 @@ def rotate(app) -> int:
 
 
 def add_new_key_to_instance_file(app) -> None:
-    """Put a new key first in the instance key file (the older keys stay so existing data stays readable)."""
+    """Put a new key first in the instance key file (the older keys stay so existing data stays readable).
+
+    Written like the first key (kinfo.core.files.write_atomically): a crash leaves the old list or the new
+    one, whole."""
     path = _key_file(app)
-    keys = [Fernet.generate_key().decode(), *load_keys(app)]
-    path.write_text("\n".join(keys) + "\n")
+    with _key_file_lock(path):
+        keys = [Fernet.generate_key().decode(), *_read_key_file(path)]
+        files.write_atomically(path, "\n".join(keys) + "\n")
 
 
 def init_app(app) -> None:
-    """Load the keys and prove they read the database, or stop."""
+    """Load the keys (creating the instance key file on first start). ``check_key`` proves they read the
+    database once the schema is known to be current (kinfo.core.schema)."""
     try:
         multi = MultiFernet([Fernet(key) for key in load_keys(app)])
     except (ValueError, TypeError) as error:
         raise ConfigurationError("An encryption key is not a valid Fernet key.") from error
     app.extensions["kinfo_fernet"] = multi
-    with app.app_context():
-        _check_key(app, multi)

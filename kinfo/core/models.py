@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, String
+from sqlalchemy import Date, DateTime, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -92,16 +92,19 @@ class StaffSession(Base):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class LoginFailure(Base):
-    """A failed login, kept briefly to throttle guessing. Shared by every worker because it is in the
-    database. Account and client address are stored only as keyed hashes."""
+class RateCounter(Base):
+    """How often one thing was done in its current window: sign-in attempts from a client address and for an
+    account from that address, consented self-checks from an address and in all (kinfo.core.limits).
 
-    __tablename__ = "login_failure"
+    One row per counted thing, reused window after window, so a flood adds no rows; the key is a keyed hash
+    of what is counted, never an address or an email as typed. The daily purge forgets rows whose window is
+    over. Shared by every worker and instance because it is in the database."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    account_key: Mapped[str] = mapped_column(String(64), index=True)
-    client_key: Mapped[str] = mapped_column(String(64), index=True)
+    __tablename__ = "rate_counter"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    count: Mapped[int]
 
 
 class AuditEvent(Base):
@@ -115,3 +118,14 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(254), default="")
+
+
+class AuditTally(Base):
+    """Events anyone can cause in any number, counted per day instead of one audit row each: failed sign-ins
+    for accounts that do not exist, and attempts refused by the sign-in limits. What was typed is not kept."""
+
+    __tablename__ = "audit_tally"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    action: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int]

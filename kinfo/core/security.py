@@ -5,7 +5,10 @@ The CSP allows only what our pages use, from our own origin: no inline script or
 
 from __future__ import annotations
 
-from flask import current_app, request
+from urllib.parse import urlsplit
+
+from flask import current_app, redirect, request
+from werkzeug.routing import RequestRedirect
 
 CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
     "default-src": ["'none'"],
@@ -54,9 +57,20 @@ def from_this_site() -> bool:
 _LOWER_NAMES = {name: name.lower() for name in SECURITY_HEADERS}
 
 
+def relative_routing_redirect():
+    """Werkzeug's own redirects (``/en`` → ``/en/``) would name the host the request's Host header gave, which
+    anyone can set (and a shared cache may keep): they are sent as a path on this site instead."""
+    error = request.routing_exception
+    if isinstance(error, RequestRedirect):
+        target = urlsplit(error.new_url)
+        return redirect(target.path + (f"?{target.query}" if target.query else ""), code=error.code)
+    return None
+
+
 def init_app(app) -> None:
     """Add the security headers to every response, error pages and static files included, except any a view
-    set itself."""
+    set itself; send routing redirects as paths, never with the request's Host header."""
+    app.before_request(relative_routing_redirect)
 
     @app.after_request
     def _add_security_headers(response):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app, jsonify, make_response, request
+from flask import Response, jsonify, make_response, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -72,9 +72,8 @@ def submit_json(lang: Language) -> Response:
         reference = storage.store_consented(form, answers, items, lang)
     except storage.DifferentAnswersForKey:
         return _json_error(409, storage.CONFLICT_MESSAGE)
-    except storage.NotStored as failure:  # the phone keeps the self-check and tries again later
-        current_app.logger.error("A consented self-check could not be stored: %s", failure.reason)
-        response = _json_error(503, _l("We could not send your answers. Nothing was stored."))
-        response.headers["Retry-After"] = "60"
+    except storage.NotStored as refusal:  # 429 or 503: the phone keeps the self-check and sends it later
+        response = _json_error(refusal.status, _l("We could not send your answers. Nothing was stored."))
+        response.headers["Retry-After"] = str(refusal.retry_after)
         return response
     return private_page(make_response(jsonify({"reference": reference}), 200))

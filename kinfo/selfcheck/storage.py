@@ -6,12 +6,13 @@ import secrets
 from datetime import UTC, datetime
 from functools import cache
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from ..core import db
+from ..core import db, limits
 from ..core.encryption import answers_digest, encrypt_json
 from ..core.models import Submission
 
@@ -23,13 +24,19 @@ CONFLICT_MESSAGE = _l("Answers from this form were already sent, and these are d
                       "start a new self-check.")
 
 
-class NotStored(Exception):
-    """The database could not take the self-check — locked past its timeout, full, read-only or out of reach.
-    Nothing was stored; the patient is told so, with their outcome."""
+# Why a consented self-check was not stored, said under "We could not send your answers. Nothing was stored."
+TOO_MANY_MESSAGE = _l("The clinic received too many self-checks in the last minute.")
+UNAVAILABLE_MESSAGE = _l("The clinic's system could not store your answers just now.")
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+
+class NotStored(Exception):
+    """A consented self-check that was not stored, for now: too many arrived (429) or the database could not
+    take it (503). Nothing of it is in the database; the patient still sees the outcome, and is told it was
+    not sent and to try again (the phone keeps it and sends it again by itself)."""
+
+    def __init__(self, status: int, retry_after: int, message):
+        super().__init__(f"self-check not stored ({status})")
+        self.status, self.retry_after, self.message = status, retry_after, message
 
 
 class DifferentAnswersForKey(Exception):
@@ -81,14 +88,31 @@ def _reference_taken(error: IntegrityError) -> bool:
     return "UNIQUE constraint failed: submission.reference" in message or '"submission_reference_key"' in message
 
 
+def _over_limits(connection, client: str) -> limits.Count | None:
+    """Count one more new self-check, from ``client`` and in all; the count that is over its limit, if any."""
+    config = current_app.config
+    by_client = limits.take(connection, limits.keyed("self-checks from client", client), limits.SUBMISSION_WINDOW)
+    if by_client.over(config["SUBMISSIONS_PER_CLIENT_PER_MINUTE"]):
+        return by_client
+    in_all = limits.take(connection, limits.keyed("self-checks"), limits.SUBMISSION_WINDOW)
+    return in_all if in_all.over(config["SUBMISSIONS_PER_MINUTE"]) else None
+
+
+class _RolledBack(Exception):
+    def __init__(self, count: limits.Count):
+        self.count = count
+
+
 def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urgency: str, language: str,
-          contact: dict | None) -> str:
+          contact: dict | None, client: str = "unknown") -> str:
     """Store a submission once and return its reference code.
 
     The same key with the same answers returns the first reference (a replay, a refresh, a double tap);
     the same key with other answers raises ``DifferentAnswersForKey``. Nothing is read first: the
     ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING`` statement decides, so concurrent writers cannot
-    race; it needs no transaction around it.
+    race. A new row is counted against the per-minute limits in the same transaction and rolled back if
+    over them (``NotStored``, 429); a replay is never counted or refused. A database that cannot take the
+    write raises ``NotStored`` (503) after one more try on a fresh connection.
     """
     digest = answers_digest({"answers": answers, "contact": contact})
     insert_new, stored_for_key = _statements(db.engine().dialect.name)
@@ -103,23 +127,41 @@ def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urge
         "outcome": encrypt_json(outcome_codes),
         "contact": encrypt_json(contact) if contact else None,
     }
+    unavailable = 0
     for attempt in range(1, 9):
         values["reference"] = new_reference()
         try:
-            with db.statements() as connection:  # Core, not the ORM: nothing to track
-                # Reading the result to its end runs the statement to completion, where SQLite commits it:
-                # a failed commit raises here, before any reference code is shown.
+            # One short transaction (SQLite: BEGIN IMMEDIATE, so the write lock is taken up front), committed
+            # to disk before the reference is returned (synchronous=FULL, kinfo.core.db).
+            with db.engine().begin() as connection:
                 row = connection.execute(insert_new, values).one_or_none()
                 if row is None:  # the key is stored already: this is a replay
                     row = connection.execute(stored_for_key, {"idempotency_key": idempotency_key}).first()
+                else:
+                    over = _over_limits(connection, client)
+                    if over is not None:
+                        raise _RolledBack(over)  # leaving the block rolls the row and the counts back
+        except _RolledBack as refused:
+            raise NotStored(429, refused.count.retry_after(), TOO_MANY_MESSAGE) from None
         except IntegrityError as error:
             # A drawn reference code that another submission holds: draw again. Anything else is a bug,
             # raised at once.
             if not _reference_taken(error) or attempt == 8:
                 raise
             continue
-        except DBAPIError as error:  # hide_parameters keeps the answers out of this message
-            raise NotStored(f"{type(error.orig).__name__}: {error.orig}") from error
+        except DBAPIError as error:
+            # Read-only files, a full disk, a lock held too long, a read-only standby: the broken connection
+            # is dropped (kinfo.core.db), so one more try runs on a fresh one; after that, say so (503) rather
+            # than fail with a 500. Other database errors are bugs, raised at once.
+            broken = db.is_broken_connection_error(error.orig)
+            if not (broken or isinstance(error, OperationalError)):
+                raise
+            unavailable += 1
+            if unavailable == 2 or not broken:
+                current_app.logger.error("A consented self-check could not be stored (answered 503): %s",
+                                         error.orig)
+                raise NotStored(503, 60, UNAVAILABLE_MESSAGE) from error
+            continue
         if row is None:  # the stored row was purged between the two statements: store this one afresh
             continue
         if not secrets.compare_digest(row.answers_digest, digest):
@@ -137,4 +179,4 @@ def store_consented(form, answers: dict, items: list, language) -> str:
     """Store a consented, valid self-check once; the same for the page and for a phone's replay."""
     return store(idempotency_key=form.idempotency_key.data, answers=answers,
                  outcome_codes=[item.code for item in items], urgency=urgency_of(items),
-                 language=language.tag, contact=form.contact())
+                 language=language.tag, contact=form.contact(), client=limits.client_address())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import parse_qsl
 
-from flask import Response, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import Response, make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import MultiDict
@@ -26,8 +26,6 @@ KEY_IN_SESSION = "selfcheck_key"
 CSRF_MESSAGE = _l("This page was open for a long time, so we could not send it safely. Your answers are still "
                   "here. Please check them and press the button again.")
 REPEATED_MESSAGE = _l("Some questions were answered more than once. Please check your answers.")
-NOT_STORED_MESSAGE = _l("Show this page at your visit, or try again later: your answers are still on this page.")
-RETRY_AFTER_SECONDS = 60  # a locked or full database is rarely fixed sooner
 
 
 def _idempotency_key() -> str:
@@ -154,15 +152,14 @@ def _answer(lang: Language, csrf_checked: bool) -> Response:
 
     answers = form.answers()
     items = outcome_of(answers)
-    reference, not_stored, status = None, None, 200
+    reference, not_stored, status, retry_after = None, None, 200, 0
     if form.consent.data:
         try:
             reference = storage.store_consented(form, answers, items, lang)
         except storage.DifferentAnswersForKey:
             return render_form(form, 409, [("", storage.CONFLICT_MESSAGE)], already_sent=True)
-        except storage.NotStored as failure:
-            not_stored, status = NOT_STORED_MESSAGE, 503
-            current_app.logger.error("A consented self-check could not be stored: %s", failure.reason)
+        except storage.NotStored as refusal:  # too many at once, or the database unavailable: try again later
+            not_stored, status, retry_after = refusal.message, refusal.status, refusal.retry_after
     consent_missing = sent.get("intent") == "send" and not form.consent.data
     by_level = {level.name.lower(): [item for item in items if item.flag.level == level] for level in Level}
     html = in_cached_frame("selfcheck/result.html", "selfcheck/_result.html",
@@ -171,5 +168,5 @@ def _answer(lang: Language, csrf_checked: bool) -> Response:
                            answer_rows=answer_rows(answers), answers=answers, form=form, **by_level)
     response = private_page(make_response(html, 422 if consent_missing else status))
     if not_stored:
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Retry-After"] = str(retry_after)
     return response

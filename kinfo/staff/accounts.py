@@ -1,9 +1,8 @@
-"""Staff accounts: argon2id passwords, server-side sessions, and login throttling shared by all workers."""
+"""Staff accounts: argon2id passwords, server-side sessions, and sign-in limits shared by all workers."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 
-from ..core import db
-from ..core.models import LoginFailure, StaffSession, StaffUser
+from ..core import db, limits
+from ..core.models import StaffSession, StaffUser
 from . import audit
 
 PASSWORD_MIN, PASSWORD_MAX = 12, 256  # very long passwords are refused before hashing (no hashing DoS)
@@ -79,26 +78,37 @@ def _user_id(email: str) -> int:
     return user_id
 
 
-def _keyed(value: str) -> str:
-    key = hashlib.sha256(b"kinfo throttle\0" + current_app.config["SECRET_KEY"].encode()).digest()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def is_throttled(email: str, client: str) -> bool:
-    """Too many recent failures for this account, or from this client address (across all workers)."""
+CLIENT_SCOPE, ACCOUNT_SCOPE = "sign-in from client", "sign-in to account from client"
+
+
+def _reserve_attempt(email: str, client: str) -> limits.Count | None:
+    """Count this attempt before the password is checked, and return the count that refuses it, if any.
+
+    Each count is one atomic upsert that returns the attempt's number in its window, so attempts made at the
+    same moment on different workers are numbered one by one and exactly the allowed number gets through.
+    The limits are per client address, and per account *from that address*: someone hammering an account
+    elsewhere locks out only themselves, never the account's owner."""
     config = current_app.config
-    since = datetime.now(UTC) - timedelta(minutes=config["STAFF_THROTTLE_MINUTES"])
-    with db.session() as session:
-        by_account = session.scalar(select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.at >= since, LoginFailure.account_key == _keyed(normalise_email(email))))
-        by_client = session.scalar(select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.at >= since, LoginFailure.client_key == _keyed(client)))
-    return (by_account >= config["STAFF_MAX_FAILURES_PER_ACCOUNT"]
-            or by_client >= config["STAFF_MAX_FAILURES_PER_CLIENT"])
+    window = timedelta(minutes=config["STAFF_THROTTLE_MINUTES"])
+    with db.statements() as connection:
+        by_client = limits.take(connection, limits.keyed(CLIENT_SCOPE, client), window)
+        if by_client.over(config["STAFF_MAX_FAILURES_PER_CLIENT"]):
+            return by_client  # the per-account count is not touched, so a flood adds no row for each email
+        by_account = limits.take(connection, limits.keyed(ACCOUNT_SCOPE, email, client), window)
+        if by_account.over(config["STAFF_MAX_FAILURES_PER_ACCOUNT"]):
+            return by_account
+    return None
+
+
+def _release_attempt(email: str, client: str) -> None:
+    """A successful sign-in: its attempt no longer counts, nor do this address's earlier failures for it."""
+    with db.statements() as connection:
+        limits.forget(connection, limits.keyed(ACCOUNT_SCOPE, email, client))
+        limits.give_back(connection, limits.keyed(CLIENT_SCOPE, client))
 
 
 @dataclass(frozen=True)
@@ -117,9 +127,22 @@ class StaffPrincipal:
         return self.token
 
 
-def authenticate(email: str, password: str, client: str) -> StaffPrincipal | None:
-    """Check a login. On success a new server-side session exists and its principal is returned."""
+@dataclass(frozen=True)
+class SignIn:
+    """What became of a sign-in attempt: a principal, a refusal by the limits, or a failure (for an account
+    that exists or not: the page says the same either way, the audit log does not)."""
+
+    principal: StaffPrincipal | None = None
+    refused: limits.Count | None = None
+    account_exists: bool = False
+
+
+def authenticate(email: str, password: str, client: str) -> SignIn:
+    """Check a sign-in. On success a new server-side session exists and its principal is returned."""
     email = normalise_email(email)
+    refused = _reserve_attempt(email, client)
+    if refused is not None:
+        return SignIn(refused=refused)
     if len(password) > PASSWORD_MAX:
         password = ""  # refused before hashing, but still costs one verification below
     with db.session() as session:
@@ -129,19 +152,17 @@ def authenticate(email: str, password: str, client: str) -> StaffPrincipal | Non
         ok = HASHER.verify(stored, password) and user is not None and user.active and bool(password)
     except (VerificationError, InvalidHashError):
         ok = False
-    now = datetime.now(UTC)
     if not ok:
-        with db.session() as session:
-            session.add(LoginFailure(at=now, account_key=_keyed(email), client_key=_keyed(client)))
-        return None
+        return SignIn(account_exists=user is not None)
+    _release_attempt(email, client)
     token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
     with db.session() as session:
-        session.execute(delete(LoginFailure).where(LoginFailure.account_key == _keyed(email)))
         session.add(StaffSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, last_seen=now))
         if HASHER.check_needs_rehash(user.password_hash):
             session.execute(update(StaffUser).where(StaffUser.id == user.id)
                             .values(password_hash=HASHER.hash(password)))
-    return StaffPrincipal(user.id, user.email, user.language, token)
+    return SignIn(principal=StaffPrincipal(user.id, user.email, user.language, token), account_exists=True)
 
 
 def load_session(token: str) -> StaffPrincipal | None:
@@ -175,8 +196,10 @@ def set_language(user_id: int, tag: str) -> None:
         session.execute(update(StaffUser).where(StaffUser.id == user_id).values(language=tag))
 
 
-def prune_failures() -> None:
-    """Forget failures older than the throttle window (they count for nothing)."""
-    since = datetime.now(UTC) - timedelta(minutes=current_app.config["STAFF_THROTTLE_MINUTES"])
-    with db.session() as session:
-        session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+def prune() -> int:
+    """Forget sign-in counts whose window is over, and sessions idle past their life (the daily purge)."""
+    idle_since = datetime.now(UTC) - timedelta(minutes=current_app.config["STAFF_IDLE_MINUTES"])
+    with db.statements() as connection:
+        counts = limits.prune(connection)
+        connection.execute(delete(StaffSession).where(StaffSession.last_seen < idle_since))
+    return counts

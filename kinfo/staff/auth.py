@@ -11,7 +11,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 
-from ..core import csrf
+from ..core import csrf, limits
 from ..core.i18n import BY_URL_TAG
 from . import accounts, audit, bp
 
@@ -64,10 +64,6 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def client_address() -> str:
-    return request.remote_addr or "unknown"
-
-
 def refuse_anonymous():
     """No session: data gets 401, pages a redirect to the sign-in page."""
     if wants_json():
@@ -93,25 +89,28 @@ def _never_cache(response: Response) -> Response:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in. Failures are throttled per account and per client address."""
+    """Sign in. Attempts are limited per client address, and per account from that address."""
     form = LoginForm()
-    error, status = None, 200
-    if request.method == "POST":
-        email = (form.email.data or "")[:254]
-        if accounts.is_throttled(email, client_address()):
-            audit.record(email or "-", "login_throttled")
-            error, status = _l("Too many attempts. Wait 15 minutes, then try again."), 429
+    if request.method != "POST":
+        return _login_page(form, None, 200)
+    email = (form.email.data or "")[:254]
+    attempt = accounts.authenticate(email, form.password.data or "", limits.client_address())
+    if attempt.refused is not None:
+        audit.count("login_refused_by_limits")
+        response = _login_page(form, _l("Too many attempts. Wait 15 minutes, then try again."), 429)
+        response.headers["Retry-After"] = str(attempt.refused.retry_after())
+        return response
+    if attempt.principal is None:
+        # What was typed is kept only when it names a real account; otherwise the failure is only counted.
+        if attempt.account_exists:
+            audit.record(accounts.normalise_email(email), "login_failed")
         else:
-            principal = accounts.authenticate(email, form.password.data or "", client_address())
-            if principal is None:
-                audit.record(email or "-", "login_failed")
-                error, status = _l("That email and password do not match an active account."), 401
-            else:
-                session.clear()  # nothing from before sign-in carries over
-                login_user(principal)
-                audit.record(principal.email, "login")
-                return redirect(safe_next(request.args.get("next")))
-    return _login_page(form, error, status)
+            audit.count("login_failed_unknown_account")
+        return _login_page(form, _l("That email and password do not match an active account."), 401)
+    session.clear()  # nothing from before sign-in carries over
+    login_user(attempt.principal)
+    audit.record(attempt.principal.email, "login")
+    return redirect(safe_next(request.args.get("next")))
 
 
 @csrf.on_failure("staff.login")

@@ -19,6 +19,7 @@ from flask_login import current_user
 from ..core.content import CONTENT_VERSION
 from ..selfcheck.questions import ANSWER_LABELS, QUESTIONS
 from . import audit, bp
+from .invisible import marked
 from .records import filtered_rows, one
 
 QUESTIONNAIRE_ID = "kinfo-previsit"
@@ -49,18 +50,25 @@ CSV_COLUMNS = ["reference", "received_utc", "language", "urgency", "consent_vers
                *[q.id for q in QUESTIONS], "outcome", "name", "phone"]
 
 
+def _typed(row: dict, question) -> str:
+    """An answer as exported: codes as stored, typed text with its invisible characters marked."""
+    value = row["answers"].get(question.id, "")
+    return marked(value) if question.kind == "text" and isinstance(value, str) else value
+
+
 def to_csv(rows: list[dict]) -> str:
-    """UTF-8 CSV (with a byte-order mark so spreadsheets pick UTF-8), every cell quoted and formula-safe."""
+    """UTF-8 CSV (with a byte-order mark so spreadsheets pick UTF-8), every cell quoted and formula-safe, and
+    invisible characters in typed text shown as marks (kinfo.staff.invisible), as on the staff pages."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        answers, contact = row["answers"], row["contact"] or {}
+        contact = row["contact"] or {}
         writer.writerow([spreadsheet_safe(value) for value in [
             row["reference"], row["created_at"].strftime("%Y-%m-%d %H:%M"), row["language"], row["urgency"],
-            row["consent_version"], *[answers.get(q.id, "") for q in QUESTIONS], " ".join(row["outcome"]),
-            contact.get("name", ""), contact.get("phone", "")]])
+            row["consent_version"], *[_typed(row, q) for q in QUESTIONS], " ".join(row["outcome"]),
+            marked(contact.get("name", "")), marked(contact.get("phone", ""))]])
     return buffer.getvalue()
 
 
@@ -119,7 +127,7 @@ def questionnaire_response(row: dict) -> dict:
         elif question.kind == "number":
             answer = {"valueInteger": int(value)}
         else:
-            answer = {"valueString": value}
+            answer = {"valueString": marked(value)}  # invisible characters marked, as on the staff pages
         items.append({"linkId": question.id, "text": _english(question.label), "answer": [answer]})
     authored: datetime = row["created_at"]
     return {

@@ -27,6 +27,6 @@ def purge(older_than_days: int, actor: str = "cli") -> int:
             raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
         finally:
             raw.close()
-    accounts.prune_failures()  # sign-in failures older than the throttle window count for nothing
+    accounts.prune()  # sign-in counts whose window is over, and sessions long idle, count for nothing
     audit.record(actor, "purge", f"{count} older than {older_than_days} days")
     return count

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 
 from flask import current_app, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
 
 from ..core.i18n import BY_URL_TAG, LANGUAGES
 from ..selfcheck.questions import ANSWER_LABELS, QUESTIONS, staff_summary
@@ -16,6 +14,7 @@ from ..selfcheck.rules import Level
 from . import accounts, audit, bp, followup
 from .auth import safe_next
 from .followup import STATUS_LABELS, STATUSES
+from .invisible import visible_text
 from .records import URGENCIES, filtered_rows, one
 
 URGENCY_LABELS = {"crisis": _l("Urgent: crisis help shown"), "discuss": _l("Topics to discuss"),
@@ -48,18 +47,9 @@ def submissions():
     return render_template("staff/list.html", rows=rows, filters=filters, urgencies=URGENCIES,
                            urgency_labels=URGENCY_LABELS, total=total, page=page, pages=pages,
                            statuses=STATUSES, status_labels=STATUS_LABELS, visible_text=visible_text,
-                           export_args={k: v for k, v in request.args.items() if k != "page"})
+                           # the filters as read, never the raw query (any name in it would reach url_for)
+                           export_args={name: value for name, value in filters.items() if value and name != "q_error"})
 
-
-def visible_text(text: str) -> Markup:
-    """Escaped free text with control and formatting characters shown as visible codes (e.g. ⟨U+202E⟩)."""
-    parts = []
-    for char in text:
-        if char != "\n" and unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            parts.append(Markup('<span class="control">⟨U+{:04X}⟩</span>').format(ord(char)))
-        else:
-            parts.append(escape(char))
-    return Markup("").join(parts)
 
 
 @bp.get("/submissions/<reference>")

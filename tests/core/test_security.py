@@ -52,3 +52,17 @@ def test_the_header_values_are_the_documented_ones():
     assert SECURITY_HEADERS["Referrer-Policy"] == "same-origin"
     assert SECURITY_HEADERS["Cross-Origin-Opener-Policy"] == "same-origin"
     assert SECURITY_HEADERS["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+def test_redirects_never_name_the_host_the_request_gave(client):
+    """Werkzeug's own redirect (a missing slash) and the app's redirects are paths on this site: a forged Host
+    header cannot send a reader, or a shared cache, elsewhere."""
+    for path in ("/en", "/en?x=1", "/zh-Hans/", "/", "/language/es", "/staff/", "/staff/export.csv?from=x"):
+        response = client.get(path, headers={"Host": "evil.example"})
+        location = response.headers.get("Location", "")
+        if response.status_code in (301, 302, 303, 307, 308):
+            assert location.startswith("/") and not location.startswith("//"), (path, location)
+        assert "evil" not in location
+    assert client.get("/en?x=1").headers["Location"] == "/en/?x=1"
+    posted = client.post("/en/self-check/new/", headers={"Host": "evil.example"})
+    assert "evil" not in posted.headers.get("Location", "")

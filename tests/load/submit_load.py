@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
+# Settings that lift the per-minute limits on stored self-checks, for runs that measure how many the
+# server can take (8 "patients" on one address would otherwise be held to the per-address limit).
+UNLIMITED = {"SUBMISSIONS_PER_CLIENT_PER_MINUTE": "1000000", "SUBMISSIONS_PER_MINUTE": "1000000"}
 ANSWERS = {
     "adult": "yes", "pregnant": "no", "breastfeeding": "no", "bp_high": "no", "heart": "no",
     "thyroid_overactive": "no", "condition": "depression", "antidepressants_tried": "2plus", "psychosis": "no",
@@ -78,13 +81,21 @@ def cpu_seconds(pid: int) -> float:
             return ticks / os.sysconf("SC_CLK_TCK")
 
 
+# Runs a command as root without the capabilities that let root ignore file modes: it then finds read-only
+# files read-only, like any other account (and needs no other account that can read this Python).
+WITHOUT_FILE_OVERRIDES = ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+
+
 @contextmanager
-def production_server(workers: int | None = None, **settings: str):
+def production_server(workers: int | None = None, command_prefix: list[str] | None = None,
+                      instance: Path | None = None, log: Path | None = None, **settings: str):
     """`gunicorn app:app` (the README's production command) with its own instance folder and SQLite file.
 
-    ``workers`` overrides gunicorn.conf.py's default; keyword arguments are KINFO_* settings.
+    ``workers`` overrides gunicorn.conf.py's default; ``command_prefix`` runs it through another command
+    (``WITHOUT_FILE_OVERRIDES``); ``instance`` and ``log`` put the instance folder and the server's log
+    elsewhere than a new temporary folder; keyword arguments are KINFO_* settings.
     """
-    port, instance = free_port(), tempfile.mkdtemp(prefix="kinfo-load-")
+    port, instance = free_port(), str(instance or tempfile.mkdtemp(prefix="kinfo-load-"))
     env = {**os.environ, "KINFO_ENV": "production", "KINFO_SECRET_KEY": secrets.token_urlsafe(48),
            "KINFO_BIND": f"127.0.0.1:{port}", "KINFO_INSTANCE_PATH": instance,
            # Production serves only with a public https:// address to print; a reserved test name stands in
@@ -95,9 +106,10 @@ def production_server(workers: int | None = None, **settings: str):
         env["KINFO_WORKERS"] = str(workers)
     env.update({f"KINFO_{name}": value for name, value in settings.items()})
     # The server's log goes to a file: a pipe nobody reads while the server runs would fill up and stall it.
-    log = Path(instance) / "gunicorn.log"
+    log = log or Path(instance) / "gunicorn.log"
     with log.open("wb") as log_file:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:app"], cwd=ROOT, env=env,
+        command = [*(command_prefix or []), sys.executable, "-m", "gunicorn", "app:app"]
+        process = subprocess.Popen(command, cwd=ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=log_file)
     try:
         deadline = time.monotonic() + 30

@@ -3,11 +3,11 @@ self-checks each at the same moment: every acknowledged reference is stored, not
 
 from __future__ import annotations
 
-from .submit_load import production_server, run_load, stored_references
+from .submit_load import UNLIMITED, production_server, run_load, stored_references
 
 
 def test_concurrent_submissions_are_all_stored_exactly_once():
-    with production_server(workers=4) as (port, instance, _env, _pid):
+    with production_server(workers=4, **UNLIMITED) as (port, instance, _env, _pid):
         result = run_load(port, clients=8, per_client=200)
         stored = stored_references(instance)
     print(f"{sum(result.statuses.values())} submissions in {result.seconds:.1f} s "

@@ -93,7 +93,7 @@ def hold_the_write_lock(instance: Path) -> sqlite3.Connection:
 
 
 def test_a_database_locked_past_its_timeout_gives_the_outcome_crisis_first_and_stores_nothing(make_app, tmp_path):
-    app = make_app(SQLITE_BUSY_TIMEOUT_MS=200)
+    app = make_app(SQLITE_BUSY_TIMEOUT=0.2)
     client = app.test_client()
     token, key = form_token(client)
     holder = hold_the_write_lock(tmp_path / "instance")
@@ -116,7 +116,7 @@ def test_a_database_locked_past_its_timeout_gives_the_outcome_crisis_first_and_s
 
 
 def test_the_phones_replay_gets_503_json_while_the_database_is_locked(make_app, tmp_path):
-    app = make_app(SQLITE_BUSY_TIMEOUT_MS=200)
+    app = make_app(SQLITE_BUSY_TIMEOUT=0.2)
     client = app.test_client()
     holder = hold_the_write_lock(tmp_path / "instance")
     try:

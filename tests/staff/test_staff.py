@@ -247,3 +247,17 @@ def test_the_audit_log_is_append_only(app):
             with pytest.raises(Exception, match="append-only"):
                 connection.execute(text(statement))
             connection.rollback()
+
+
+@pytest.mark.parametrize("query", ["endpoint=x", "_external=1&_scheme=javascript", "reference=x&from=2026-01-01",
+                                   "_anchor=x&urgency=crisis&to=nonsense"])
+def test_the_list_reads_only_the_filters_it_knows(app, client, query):
+    make_account(app)
+    sign_in(client)
+    response = client.get(f"/staff/?{query}")
+    assert response.status_code == 200
+    links = re.findall(r'href="(/staff/(?:export\.csv|fhir/Bundle)[^"]*)"', response.get_data(as_text=True))
+    assert len(links) == 2
+    for link in links:
+        arguments = set(re.findall(r"[?&]([^=&]+)=", link.replace("&amp;", "&")))
+        assert arguments <= {"from", "to", "urgency"}, link
