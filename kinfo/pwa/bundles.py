@@ -12,20 +12,23 @@ from ..core.assets import asset_url
 from ..core.i18n import LANGUAGES, Language
 
 # Static files every language's offline copy needs (pages reference them by content-hashed URL).
-BUNDLE_ASSETS = ("css/site.css", "css/handout.css", "js/pwa/offline.js", "js/selfcheck/form.js",
+BUNDLE_ASSETS = ("css/site.css", "css/handout.css", "js/pwa/offline.js", "js/public/leave-and-listen.js",
+                 "js/selfcheck/form.js",
                  "js/selfcheck/rules.js", "js/selfcheck/offline.js", "icons/icon.svg", "icons/icon-192.png",
                  "icons/icon-512.png", "icons/icon-maskable-512.png")
 # Pages of a language that work offline, by endpoint. The real self-check form is no-store (it carries a
 # CSRF token and a key): offline, the service worker answers with its cacheable twin, the offline form.
 BUNDLE_PAGES = ("article.page", "selfcheck.offline_form", "selfcheck.offline_result", "handout.page",
-                "pwa.offline_page", "selfcheck.rules", "pwa.manifest")
+                "pwa.offline_page", "pwa.offline_panel", "selfcheck.rules", "pwa.manifest")
+# Pages of no language that every offline copy needs: where "Leave this page" goes by default.
+SHARED_PAGES = ("leave.page",)
 _lock = threading.Lock()
 
 
 def bundle_urls(language: Language) -> list[str]:
     """Every URL of one language's offline copy: its pages, then the static files they use."""
-    return [url_for(endpoint, lang=language) for endpoint in BUNDLE_PAGES] + [asset_url(name)
-                                                                            for name in BUNDLE_ASSETS]
+    return ([url_for(endpoint, lang=language) for endpoint in BUNDLE_PAGES]
+            + [url_for(endpoint) for endpoint in SHARED_PAGES] + [asset_url(name) for name in BUNDLE_ASSETS])
 
 
 def bundles() -> dict:
