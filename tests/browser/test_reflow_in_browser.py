@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .measure import axe_violations, cut_or_sideways
+from .measure import axe_violations, cut_or_sideways, wait_until_saved_offline
 
 pytestmark = pytest.mark.browser
 PAGES = {"article": "/{tag}/", "self-check": "/{tag}/self-check", "handout list": "/handouts?{tag}",
@@ -26,6 +26,8 @@ def test_every_page_reflows_without_sideways_scrolling_or_cut_text(browser, live
     if text_size:
         # The reader's text size: every size on the site is in rem or em, so it all grows with the root.
         page.evaluate("size => { document.documentElement.style.fontSize = size; }", text_size)
+    if page_type in ("article", "self-check", "offline page"):
+        wait_until_saved_offline(page)  # the offline panel has arrived and shows every language's state
     page.evaluate("() => document.fonts.ready.then(() => true)")
     assert cut_or_sideways(page) == []
     if page_type == "article":
