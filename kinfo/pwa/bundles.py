@@ -11,11 +11,11 @@ from flask import current_app, url_for
 from ..core.assets import asset_url
 from ..core.i18n import LANGUAGES, Language
 
-# Static files every language's offline copy needs (pages reference them by content-hashed URL).
+# Static files every language's offline copy needs (pages reference them by content-hashed URL). The app
+# icons of the manifests are not among them: a phone keeps them when the app is installed, and the pages
+# do not use them.
 BUNDLE_ASSETS = ("css/site.css", "css/handout.css", "js/pwa/offline.js", "js/public/leave-and-listen.js",
-                 "js/selfcheck/form.js",
-                 "js/selfcheck/rules.js", "js/selfcheck/offline.js", "icons/icon.svg", "icons/icon-192.png",
-                 "icons/icon-512.png", "icons/icon-maskable-512.png")
+                 "js/selfcheck/form.js", "js/selfcheck/rules.js", "js/selfcheck/offline.js", "icons/icon.svg")
 # Pages of a language that work offline, by endpoint. The real self-check form is no-store (it carries a
 # CSRF token and a key): offline, the service worker answers with its cacheable twin, the offline form.
 BUNDLE_PAGES = ("article.page", "selfcheck.offline_form", "selfcheck.offline_result", "handout.page",

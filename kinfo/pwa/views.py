@@ -42,6 +42,16 @@ def offline_routes() -> dict:
     }
 
 
+# What the page script (static/js/pwa/offline.js) uses of those: every page carries them, offline too.
+PAGE_ROUTES = ("placeholder", "article", "chooseLanguage", "panel", "submit", "serviceWorker")
+
+
+def page_routes() -> dict:
+    """The part of ``offline_routes`` the page script needs."""
+    routes = offline_routes()
+    return {name: routes[name] for name in PAGE_ROUTES}
+
+
 @bp.get("/<lang:lang>/offline-bundle.json")
 def bundle(lang: Language) -> Response:
     """What the service worker must cache for this language, with content hashes and the version."""

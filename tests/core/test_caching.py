@@ -70,3 +70,17 @@ def test_the_very_first_render_is_already_compressed(client):
     first = client.get("/zh-hans/", headers={"Accept-Encoding": "gzip"})
     assert first.headers["Content-Encoding"] == "gzip"
     assert "简体中文" in gzip.decompress(first.data).decode()
+
+
+def test_public_pages_leave_out_template_indentation_but_not_what_a_textarea_or_pre_holds():
+    from kinfo.core.pagecache import without_indentation
+
+    page = "<ul>\n    <li>One</li>\n\t<li>Two</li>\n</ul>\n<textarea>\n  kept\n</textarea>\n  <pre>\n   also kept</pre>"
+    assert without_indentation(page) == ("<ul>\n<li>One</li>\n<li>Two</li>\n</ul>\n<textarea>\n  kept\n</textarea>\n"
+                                         "<pre>\n   also kept</pre>")
+
+
+def test_a_public_page_carries_no_indentation(client):
+    for url in ("/ar/", "/en/self-check/offline-form", "/vi/handout"):
+        page = client.get(url).get_data(as_text=True)
+        assert "\n " not in page and "\n\t" not in page, url

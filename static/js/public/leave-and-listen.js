@@ -108,11 +108,13 @@
   }
 
   function offerListening() {
-    var template = document.getElementById("listen-buttons");
+    var template = document.getElementById("listen-button");
     if (!template || document.querySelector(".listen-button") || !localVoice()) return;
     document.querySelectorAll(".section-head[data-listen]").forEach(function (head) {
       var what = head.dataset.listen === "page" ? "page" : "section";
-      var button = template.content.querySelector('[data-listen-what="' + what + '"]').cloneNode(true);
+      var button = template.content.firstElementChild.cloneNode(true);
+      button.querySelector('[data-listen-what]:not([data-listen-what="' + what + '"])').remove();  // its one label
+      button.dataset.listenWhat = what;
       button.addEventListener("click", function () { startReading(what === "page" ? pageParts() : sectionParts(head)); });
       head.appendChild(button);  // into the room each heading keeps for it: nothing else moves
     });

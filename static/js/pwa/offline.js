@@ -30,7 +30,16 @@
       var saving = !!status.saving[which], failed = !!status.failed[which];
       row.querySelector('[data-state="on-phone"]').hidden = !saved;
       row.querySelector('[data-state="saving"]').hidden = !saving;
-      row.querySelector('[data-state="failed"]').hidden = !failed;
+      var error = row.querySelector('[data-state="failed"]');
+      if (failed && error.hidden) {  // the words from the panel's template, naming this row's language
+        error.textContent = "";
+        error.appendChild(panel.querySelector("#save-failed").content.cloneNode(true));
+        var name = row.querySelector('[data-slot="name"]');
+        var slot = error.querySelector('[data-slot="language"]');
+        slot.textContent = name.textContent;
+        slot.setAttribute("lang", name.getAttribute("lang"));
+      }
+      error.hidden = !failed;
       var button = row.querySelector('[data-action="save"]');
       button.hidden = saved || saving || status.cleared;
       button.disabled = saving;
@@ -115,7 +124,10 @@
 
   // A self-check kept on this phone has reached the clinic: say so, with its reference code, on whatever
   // page the patient is on, until they close the notice (the result page of that self-check says it itself).
+  var unannounced = [];  // sent before the panel (which holds the words) has arrived
   function announceSent(entry) {
+    var template = document.getElementById("sent-notice");
+    if (!template) { unannounced.push(entry); return; }
     var result = document.getElementById("offline-result");
     if (result && window.location.hash.slice(1) === entry.key) {
       entry.announced = true;
@@ -124,7 +136,7 @@
     }
     var holder = document.getElementById("sent-notices");
     if (holder.querySelector('[data-key="' + entry.key + '"]')) return;
-    var notice = document.getElementById("sent-notice").content.firstElementChild.cloneNode(true);
+    var notice = template.content.firstElementChild.cloneNode(true);
     notice.dataset.key = entry.key;
     notice.querySelector('[data-slot="reference"]').textContent = entry.reference;
     notice.querySelector('[data-action="dismiss"]').addEventListener("click", function () {
@@ -191,14 +203,25 @@
       var holder = document.createElement("template");
       holder.innerHTML = html;
       panel = holder.content.querySelector("#offline-panel");
-      notices.parentNode.insertBefore(panel, notices);
-      panel.querySelectorAll('[data-action="save"]').forEach(function (button) {
-        button.addEventListener("click", function () { save(button.closest("li").dataset.tag); });
+      // A row for each language of the header's menu, named as the menu names it.
+      var list = panel.querySelector(".offline-languages"), row = panel.querySelector("#offline-language-row");
+      document.querySelectorAll(".language-menu ul a[data-tag]").forEach(function (link) {
+        var item = row.content.firstElementChild.cloneNode(true), name = item.querySelector('[data-slot="name"]');
+        item.dataset.tag = link.dataset.tag;
+        name.textContent = link.textContent;
+        name.id = "offline-language-" + link.dataset.tag;
+        ["lang", "dir"].forEach(function (attribute) { name.setAttribute(attribute, link.getAttribute(attribute)); });
+        var button = item.querySelector('[data-action="save"]');
+        button.setAttribute("aria-describedby", name.id);
+        button.addEventListener("click", function () { save(link.dataset.tag); });
+        list.appendChild(item);
       });
+      notices.parentNode.insertBefore(panel, notices);
       panel.querySelector('[data-action="send-now"]').addEventListener("click", sendQueued);
       panel.querySelector('[data-action="clear"]').addEventListener("click", clearEverything);
       document.querySelectorAll(".language-menu .offline-link").forEach(function (link) { link.hidden = false; });
       paint();
+      unannounced.splice(0).forEach(announceSent);
     });
   }
 
