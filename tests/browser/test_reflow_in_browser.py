@@ -30,6 +30,8 @@ def test_every_page_reflows_without_sideways_scrolling_or_cut_text(browser, live
         wait_until_saved_offline(page)  # the offline panel has arrived and shows every language's state
     page.evaluate("() => document.fonts.ready.then(() => true)")
     assert cut_or_sideways(page) == []
+    if condition == "320 px wide":
+        assert axe_violations(page) == []
     if page_type == "article":
         page.click(".language-menu summary")  # the open language list fits too
         assert cut_or_sideways(page) == []
