@@ -22,6 +22,7 @@ PUBLIC_ENDPOINTS = {
     "selfcheck.submit", "selfcheck.start_again", "selfcheck.submit_json", "handout.page", "handout.index",
     "fhir.questionnaire", "pwa.service_worker", "pwa.manifest", "pwa.bundle", "pwa.offline_page",
     "selfcheck.offline_form", "selfcheck.offline_result", "selfcheck.rules", "staff.login",
+    "pwa.offline_panel", "leave.page",
 }
 
 

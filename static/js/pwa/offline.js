@@ -9,7 +9,7 @@
   var tag = root.dataset.urlTag;
   var notices = document.getElementById("offline-notices");
   if (!notices || !("serviceWorker" in navigator) || !window.caches) return;
-  // Every URL comes from the server's routes (kinfo.pwa.views.offline_routes), a placeholder for the tag.
+  // Every URL comes from the server's routes (kinfo.pwa.views.page_routes), a placeholder for the tag.
   var routes = JSON.parse(notices.dataset.routes);
   function route(name, which) { return routes[name].replace(routes.placeholder, which); }
 
