@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from . import cli, public, pwa, selfcheck, staff
     from .core import (
         assets,
+        compression,
         config,
         content,
         csrf,
@@ -67,4 +68,6 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     if app.config["PAGE_CACHE"]:
         app.wsgi_app = app.extensions["kinfo_page_cache"] = pagecache.PageCache(app.wsgi_app)
+    # Outermost: whatever the page cache did not compress already, except staff pages (BREACH).
+    app.wsgi_app = compression.Compression(app.wsgi_app, never_under=(staff.bp.url_prefix,))
     return app

@@ -48,6 +48,9 @@ def visible_text(page_html: str, skip_foreign_for: str | None = None) -> str:
     return re.sub(r"\s+", " ", html.unescape(" ".join(parser.parts))).strip()
 
 
+PAGE_PARTS = {"pwa.offline_panel"}
+
+
 def public_page_urls(app) -> list[tuple[str, str]]:
     """Every (endpoint, url) of a GET page that takes a language, for every shipped language."""
     urls = []
@@ -57,7 +60,8 @@ def public_page_urls(app) -> list[tuple[str, str]]:
         for rule in app.url_map.iter_rules():
             is_page = ("lang" in rule.arguments and "GET" in rule.methods and len(rule.arguments) == 1
                        and not rule.rule.endswith((".json", ".webmanifest", ".css")))  # data, not pages
-            if is_page and not rule.endpoint.startswith("languages."):  # the menu's redirects are not pages
+            # The menu's redirects are not pages; the offline panel is a part the script puts into pages.
+            if is_page and not rule.endpoint.startswith("languages.") and rule.endpoint not in PAGE_PARTS:
                 for language in LANGUAGES:
                     urls.append((rule.endpoint, url_for(rule.endpoint, lang=language)))
     return urls

@@ -66,6 +66,9 @@ DEFAULTS: dict[str, object] = {
     "CRISIS_REGION": "US",
     "CRISIS_LINES": DEFAULT_CRISIS_LINES,
     "CRISIS_CHECKED_ON": "2026-11-25",
+    # Where "Leave this page" goes: a path on this site or an http(s) address. The default, our own empty page,
+    # works offline and names nothing; an everyday site elsewhere hides more but needs a connection.
+    "LEAVE_URL": "/leave",
     # Public pages may be kept by the browser and by shared caches for this many seconds.
     "PUBLIC_MAX_AGE": 300,
     # Keep rendered public pages in memory (kinfo.pagecache). Off only to measure the difference.
@@ -147,6 +150,7 @@ def load(app, test_config: dict | None = None) -> None:
     _check_secret_key(app)
     _check_clinic_settings(app.config)
     _check_public_base_url(app)
+    _check_leave_url(app.config["LEAVE_URL"])
     if app.config["ENV"] != "production":
         app.config["SESSION_COOKIE_SECURE"] = False
 
@@ -167,6 +171,17 @@ def _check_secret_key(app) -> None:
         if not path.exists():
             files.write_atomically(path, secrets.token_urlsafe(48))  # private, and whole after a crash
         app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def _check_leave_url(url: object) -> None:
+    """A path on this site (``/leave``) or an http(s) address; nothing a link could run or misread."""
+    if not isinstance(url, str):
+        raise ConfigurationError(f"LEAVE_URL must be a path or an http(s) address, not {url!r}.")
+    own_path = url.startswith("/") and not url.startswith("//")
+    elsewhere = url.startswith(("https://", "http://")) and len(url.split("/", 3)[2]) > 0
+    if not (own_path or elsewhere) or any(ch.isspace() or ch in '\\"<>' for ch in url):
+        raise ConfigurationError(f"LEAVE_URL {url!r} must be a path on this site (like /leave) or an http(s) "
+                                 "address (like https://www.bbc.co.uk/weather).")
 
 
 def _check_clinic_settings(config) -> None:

@@ -17,8 +17,8 @@ from .i18n import current_language
 
 # Bump CONTENT_VERSION whenever the article's meaning changes; LAST_REVIEWED is when it was last checked
 # line by line against its sources.
-CONTENT_VERSION = "1.0"
-LAST_REVIEWED = date(2026, 11, 25)
+CONTENT_VERSION = "1.1"
+LAST_REVIEWED = date(2026, 12, 3)
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("contents", _l("What this page covers")),
     Section("how-it-works", _l("How does it work for depression and anxiety?")),
     Section("who-it-is-for", _l("Who is it for?")),
+    Section("approval", _l("Is it approved for depression?")),
     Section("how-well-it-works", _l("How well does it work?")),
     Section("safety", _l("Is it safe?")),
     Section("side-effects", _l("What does an infusion feel like? What are the side effects?")),
@@ -48,14 +49,18 @@ SECTION_BY_ID = {section.id: section for section in SECTIONS}
 
 @dataclass(frozen=True)
 class Source:
-    """A source the article relies on. Titles stay in their original language (English)."""
+    """A source the article relies on. Titles stay in their original language (English). ``details`` holds
+    what a reader needs to find it in print (authors, journal), shown in the list of sources only: the
+    article's sentences point to a source by its number."""
 
     id: str
     publisher: str
     title: str
     url: str
+    details: str = ""
 
 
+# The article cites these by number, in this order (templates/public/article/_body.html, ``note``).
 SOURCES: tuple[Source, ...] = (
     Source("yale", "Yale Medicine", "Ketamine for depression",
            "https://www.yalemedicine.org/news/ketamine-for-depression"),
@@ -64,10 +69,26 @@ SOURCES: tuple[Source, ...] = (
     Source("mayo-g2k", "Mayo Clinic",
            "Intravenous Ketamine for Treatment-Resistant Depression (G2K), clinical trial NCT06668571",
            "https://clinicaltrials.gov/study/NCT06668571"),
-    Source("apa", "American Psychiatric Association (Sanacora G. et al.), JAMA Psychiatry 2017;74(4):399-405",
+    Source("apa", "American Psychiatric Association",
            "A Consensus Statement on the Use of Ketamine in the Treatment of Mood Disorders",
-           "https://doi.org/10.1001/jamapsychiatry.2017.0080"),
+           "https://doi.org/10.1001/jamapsychiatry.2017.0080",
+           "Sanacora G. et al., JAMA Psychiatry 2017;74(4):399-405"),
+    Source("fda-ketamine", "U.S. Food and Drug Administration",
+           "FDA warns patients and health care providers about potential risks associated with compounded "
+           "ketamine products, including oral formulations, for the treatment of psychiatric disorders",
+           "https://www.fda.gov/drugs/human-drug-compounding/fda-warns-patients-and-health-care-providers-about-"
+           "potential-risks-associated-compounded-ketamine",
+           "October 10, 2023"),
+    Source("fda-esketamine", "U.S. Food and Drug Administration",
+           "FDA approves new nasal spray medication for treatment-resistant depression; available only at a "
+           "certified doctor's office or clinic",
+           "https://www.fda.gov/news-events/press-announcements/fda-approves-new-nasal-spray-medication-"
+           "treatment-resistant-depression-available-only-certified",
+           "March 5, 2019"),
+    Source("nida", "National Institute on Drug Abuse (NIH)", "Commonly Used Drugs Charts: Ketamine",
+           "https://nida.nih.gov/research-topics/commonly-used-drugs-charts"),
 )
+SOURCE_NUMBER = {source.id: number for number, source in enumerate(SOURCES, start=1)}
 
 
 def clinic() -> dict:
@@ -97,6 +118,7 @@ def init_app(app) -> None:
             "sections": SECTIONS,
             "section_by_id": SECTION_BY_ID,
             "sources": SOURCES,
+            "source_number": SOURCE_NUMBER,
             "content_version": CONTENT_VERSION,
             "last_reviewed": LAST_REVIEWED,
         }

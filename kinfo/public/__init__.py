@@ -3,7 +3,7 @@ page parts those pages share."""
 
 from __future__ import annotations
 
-from . import article, fragments, handouts, languages
+from . import article, fragments, handouts, languages, leave
 
 
 def init_app(app) -> None:
@@ -12,3 +12,4 @@ def init_app(app) -> None:
     handouts.init_app(app)
     app.register_blueprint(languages.bp)
     app.register_blueprint(article.bp)
+    app.register_blueprint(leave.bp)

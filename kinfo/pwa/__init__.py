@@ -13,5 +13,5 @@ from . import views  # noqa: E402, F401
 
 def init_app(app) -> None:
     """Register the PWA's routes and give the offline panel its URL templates."""
-    app.jinja_env.globals["offline_routes"] = views.offline_routes
+    app.jinja_env.globals["offline_page_routes"] = views.page_routes
     app.register_blueprint(bp)

@@ -7,6 +7,7 @@ import json
 from flask import Response, current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from ..core import assets
 from ..core.assets import asset_url
@@ -31,6 +32,7 @@ def offline_routes() -> dict:
         "offlineForm": url_for("selfcheck.offline_form", lang=each),
         "submit": url_for("selfcheck.submit_json", lang=each),
         "offline": url_for("pwa.offline_page", lang=each),
+        "panel": url_for("pwa.offline_panel", lang=each),
         "bundle": url_for("pwa.bundle", lang=each),
         "chooseLanguage": url_for("languages.choose", lang=each),
         "serviceWorker": url_for("pwa.service_worker"),
@@ -38,6 +40,16 @@ def offline_routes() -> dict:
         "menuPages": {endpoint: url_for(endpoint, lang=each) for endpoint in sorted(MENU_PAGES)
                       if current_app.url_map.is_endpoint_expecting(endpoint, "lang")},
     }
+
+
+# What the page script (static/js/pwa/offline.js) uses of those: every page carries them, offline too.
+PAGE_ROUTES = ("placeholder", "article", "chooseLanguage", "panel", "submit", "serviceWorker")
+
+
+def page_routes() -> dict:
+    """The part of ``offline_routes`` the page script needs."""
+    routes = offline_routes()
+    return {name: routes[name] for name in PAGE_ROUTES}
 
 
 @bp.get("/<lang:lang>/offline-bundle.json")
@@ -90,5 +102,19 @@ def manifest(lang: Language) -> Response:
 
 @bp.get("/<lang:lang>/offline")
 def offline_page(lang: Language) -> Response:
-    """Shown by the service worker when a page is not on this phone and there is no connection."""
-    return public_page(render_template("pwa/offline.html"))
+    """Shown by the service worker when a page is not on this phone and there is no connection.
+
+    The page a phone has saved may not be in the language the patient asked for: it carries, for every
+    other language, a short note in that language, and offline.js shows the one asked for."""
+    notes = []
+    for other in LANGUAGES:
+        if other != lang:
+            with force_locale(other.babel_locale):
+                notes.append((other, Markup(render_template("pwa/_not_saved_note.html", other=other))))  # noqa: S704
+    return public_page(render_template("pwa/offline.html", not_saved_notes=notes))
+
+
+@bp.get("/<lang:lang>/offline-panel")
+def offline_panel(lang: Language) -> Response:
+    """The offline panel of one language, a page part that offline.js puts at the end of every page."""
+    return public_page(render_template("pwa/_offline_panel.html"))

@@ -119,10 +119,15 @@ self.addEventListener("fetch", (event) => {
   }
   const isStatic = url.pathname.startsWith(ROUTES.static);
   // Only pages of a language, their files and navigations are this worker's; the rest (the bundle list
-  // itself, this script, data and staff pages) goes to the network untouched.
+  // itself, this script, data and staff pages) goes to the network untouched. Kept pages of no language
+  // (the neutral page) are navigations too.
   if (!isStatic && (tag ? url.pathname === route("bundle", tag) : request.mode !== "navigate")) return;
   event.respondWith((async () => {
-    if (isStatic) return (await fromCurrentVersion(request)) || fetch(request);
+    // Static files, and pages of no language kept in every copy (the neutral page "Leave this page" opens).
+    if (isStatic || !tag) {
+      const kept = await fromCurrentVersion(request);
+      if (kept || isStatic) return kept || fetch(request);
+    }
     const saved = tag && (await savedLanguages(false)).includes(tag) ? await caches.open(cacheName(tag)) : null;
     if (request.mode === "navigate" && tag && url.pathname === route("form", tag)) {
       // The real form carries a fresh CSRF token: take it from the network, and offline use the twin.

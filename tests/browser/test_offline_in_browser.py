@@ -20,10 +20,12 @@ pytestmark = pytest.mark.browser
 
 
 def saved_offline(page, path: str) -> None:
-    """Open a page and wait until the service worker controls it and its language is saved."""
+    """Open a page and wait until the service worker controls it and its language is saved (the offline
+    panel, fetched after load, says so)."""
     page.goto(path)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20000)
-    page.wait_for_function("() => !document.querySelector('[data-state=\"saved\"]').hidden", timeout=20000)
+    page.wait_for_function("() => document.querySelector('#offline-panel [data-state=\"saved\"]')?.hidden === false",
+                           timeout=20000)
 
 
 def rows(app) -> int:
@@ -66,21 +68,33 @@ def test_each_language_works_offline_with_zero_requests(page, live_server, langu
     assert all(url.startswith(live_server.url) for url in page.requested_urls)
 
 
-def test_offline_a_saved_language_opens_and_an_unsaved_one_says_so(page, live_server):
+def choose_language(page, tag: str) -> None:
+    """Open the header's language control and choose a language."""
+    page.click(".language-menu summary")
+    page.click(f'.language-menu a[data-tag="{tag}"]')
+
+
+def test_offline_a_saved_language_opens_and_an_unsaved_one_says_so_in_its_own_words(page, live_server):
     saved_offline(page, "/en/")
-    page.locator('.language-menu a[data-tag="es"] ~ .save-language').click()
-    page.wait_for_selector('.language-menu a[data-tag="es"] ~ .on-phone', timeout=20000)
-    assert page.locator('.language-menu a[data-tag="vi"] ~ .save-language').is_visible()
+    page.click('#offline-panel li[data-tag="es"] [data-action="save"]')
+    page.wait_for_selector('#offline-panel li[data-tag="es"] [data-state="on-phone"]:not([hidden])', timeout=20000)
+    assert page.locator('#offline-panel li[data-tag="vi"] [data-action="save"]').is_visible()
     page.context.set_offline(True)
-    page.click('.language-menu a[data-tag="es"]')
+    choose_language(page, "es")
     page.wait_for_url("**/es/")
     assert page.evaluate("() => document.documentElement.lang") == "es"
-    page.click('.language-menu a[data-tag="vi"]')
-    missing = page.locator("#offline-language-missing")
-    missing.wait_for()
+    choose_language(page, "vi")
+    note = page.locator('.not-saved-note[data-missing="vi"]')
+    note.wait_for()
+    # The page a phone has kept is Spanish or English; the words about Vietnamese are in Vietnamese, first.
+    assert note.get_attribute("lang") == "vi"
+    assert "Tiếng Việt" in note.inner_text() and "chưa được lưu trên điện thoại này" in note.inner_text()
+    assert "Bạn đang không có kết nối mạng" in note.inner_text() and page.title() == "Bạn đang không có kết nối mạng"
+    assert page.locator(".not-saved-note:visible").count() == 1
     shown_in = page.evaluate("() => document.documentElement.lang")
     not_saved = {"en": "is not saved on this phone", "es": "no está guardado en este teléfono"}[shown_in]
-    assert "Tiếng Việt" in missing.inner_text() and not_saved in missing.inner_text(), "in the page's language"
+    missing = page.locator("#offline-language-missing")
+    assert "Tiếng Việt" in missing.inner_text() and not_saved in missing.inner_text(), "and in the page's language"
 
 
 def test_an_offline_self_check_is_kept_then_stored_exactly_once(page, live_server):
@@ -268,17 +282,19 @@ def test_an_update_is_offered_and_never_mixes_versions(browser, tmp_path, monkey
         page = context.new_page()
         saved_offline(page, "/en/")
         old_caches = page.evaluate("() => caches.keys()")
-        monkeypatch.setattr(content, "CONTENT_VERSION", "1.1")
+        old_version = content.CONTENT_VERSION
+        monkeypatch.setattr(content, "CONTENT_VERSION", old_version + ".1")
         # What a deploy would do: forget every rendered page, page part and bundle of the old version.
         app.extensions["kinfo_page_cache"].pages.clear()
         app.extensions["kinfo_fragments"].clear()
         app.extensions.pop("kinfo_bundles")
         page.reload()
         page.wait_for_selector("#update-prompt:not([hidden])", timeout=30000)
-        assert "Content version 1.0." in page.inner_text("footer"), "nothing changes until the patient chooses"
+        footer = page.inner_text("footer")
+        assert f"Content version {old_version}." in footer, "nothing changes until the patient chooses"
         page.click('#update-prompt [data-action="reload"]')
-        page.wait_for_function("() => document.querySelector('footer').innerText.includes('Content version 1.1.')",
-                               timeout=20000)
+        updated = f"Content version {old_version}.1."
+        page.wait_for_function(f"() => document.querySelector('footer').innerText.includes('{updated}')", timeout=20000)
         new_caches = page.evaluate("() => caches.keys()")
         assert not set(old_caches) & set(new_caches), "old caches are gone"
         cached = page.evaluate("""async () => { const [name] = await caches.keys();

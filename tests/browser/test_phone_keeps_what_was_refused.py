@@ -100,11 +100,11 @@ def test_without_javascript_the_page_429_shows_the_outcome_crisis_help_first(bro
     page.click("button[type=submit]")
     page.wait_for_selector(".not-stored")
     main = page.locator("main")
-    order = main.evaluate("""main => [...main.querySelectorAll('.crisis-result, .not-stored, .outcome, .answers')]
+    order = main.evaluate("""main => [...main.querySelectorAll('.crisis-card, .not-stored, .outcome, .answers')]
                              .map(element => element.className)""")
-    assert order[:2] == ["crisis-result", "not-stored"]
-    assert "nothing was stored" in page.inner_text(".not-stored")
-    page.click(".not-stored button")  # "Send again": still too many this minute, and said so again
+    assert order[:2] == ["crisis-card", "not-stored"]
+    assert "Nothing was stored" in page.inner_text(".not-stored")
+    page.click(".send-answers button[type=submit]")  # sent again: still too many this minute, and said so again
     page.wait_for_selector(".not-stored")
     assert rows(limited_server.app) == 0
     context.close()

@@ -93,3 +93,17 @@ def test_public_pages_never_touch_the_session_so_any_cache_may_serve_them_to_eve
             assert "Set-Cookie" not in response.headers, (visitor, url)
     form = client.get("/en/self-check")
     assert form.headers["Cache-Control"] == "no-store" and "Cookie" in form.headers["Vary"]
+
+
+def test_public_pages_leave_out_template_indentation_but_not_what_a_textarea_or_pre_holds():
+    from kinfo.core.pagecache import without_indentation
+
+    page = "<ul>\n    <li>One</li>\n\t<li>Two</li>\n</ul>\n<textarea>\n  kept\n</textarea>\n  <pre>\n   also kept</pre>"
+    assert without_indentation(page) == ("<ul>\n<li>One</li>\n<li>Two</li>\n</ul>\n<textarea>\n  kept\n</textarea>\n"
+                                         "<pre>\n   also kept</pre>")
+
+
+def test_a_public_page_carries_no_indentation(client):
+    for url in ("/ar/", "/en/self-check/offline-form", "/vi/handout"):
+        page = client.get(url).get_data(as_text=True)
+        assert "\n " not in page and "\n\t" not in page, url

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from markupsafe import escape
 
-from kinfo.core.content import SECTIONS, SOURCES
+from kinfo.core.content import CONTENT_VERSION, SECTIONS, SOURCES
 from kinfo.core.i18n import LANGUAGES
 
 from ..pages import english_left_in, public_page_urls, visible_text
@@ -74,15 +75,15 @@ def test_the_english_article_covers_every_fact_of_the_source(client, fact):
 def test_sources_are_named_and_linked(client, language):
     page = client.get(f"/{language.url_tag}/").get_data(as_text=True)
     for source in SOURCES:
-        assert f'<a href="{source.url}" rel="external">{source.title}</a>' in page
+        assert f'<a href="{source.url}" rel="external">{escape(source.title)}</a>' in page
     assert "www.yalemedicine.org/news/ketamine-for-depression" in page
 
 
 def test_every_page_shows_review_date_version_and_the_care_team_note(client, language):
     text = visible_text(client.get(f"/{language.url_tag}/").get_data(as_text=True))
-    assert "1.0" in text and "2026" in text
+    assert CONTENT_VERSION in text and "2026" in text
     if language.tag == "en":
-        assert "Last reviewed: November 25, 2026. Content version 1.0." in text
+        assert f"Last reviewed: December 3, 2026. Content version {CONTENT_VERSION}." in text
         assert "This page does not replace advice from your own care team." in text
 
 

@@ -9,7 +9,7 @@ import pytest
 from babel.support import Translations
 
 from kinfo.core.config import TRANSLATIONS_DIR
-from kinfo.core.content import SECTIONS, SOURCES
+from kinfo.core.content import CONTENT_VERSION, SECTIONS, SOURCES
 from kinfo.core.i18n import LANGUAGES
 from kinfo.public.handouts import css_string
 
@@ -25,7 +25,7 @@ def test_a_handout_in_every_language_has_clinic_crisis_help_review_date_and_a_qr
     page = response.get_data(as_text=True)
     assert "Example Infusion Clinic" in page and '<a href="tel:+15550100"><bdi>+1 555 0100</bdi></a>' in page
     assert "100 Example Street, Springfield" in page
-    assert "<bdi>988</bdi>" in page and "1.0" in page
+    assert "<bdi>988</bdi>" in page and CONTENT_VERSION in page
     assert re.search(r'<svg role="img" aria-label="[^"]+"[^>]*class="segno">', page)
     assert f'<bdi class="address">http://127.0.0.1:5000/{language.url_tag}/</bdi>' in page
     assert "<img" not in page, "the QR code is inline, not fetched"

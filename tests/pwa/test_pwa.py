@@ -47,7 +47,8 @@ def test_each_bundle_lists_every_offline_file_with_its_hash(client, language):
     for expected in (f"/{tag}/", f"/{tag}/self-check/offline-form", f"/{tag}/self-check/result",
                      f"/{tag}/handout", f"/{tag}/offline", f"/{tag}/self-check/rules.json"):
         assert expected in urls
-    assert any(url.startswith("/static/css/site.") for url in urls) and any("icon-512" in url for url in urls)
+    assert any(url.startswith("/static/css/site.") for url in urls) and any("/icon." in url for url in urls)
+    assert not any(url.endswith(".png") for url in urls), "install icons are kept by the phone, not the bundle"
     for item in bundle["files"]:
         response = client.get(item["url"], headers={"Accept-Encoding": "identity"})
         assert hashlib.sha256(response.data).hexdigest() == item["sha256"], item["url"]

@@ -53,11 +53,12 @@ def test_one_address_gets_its_share_then_429_with_the_outcome_crisis_help_first(
     assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
     assert refused.headers["Cache-Control"] == "no-store"
     assert reference_in(page) is None and row_count(limited_app) == PER_CLIENT
-    crisis, notice = page.index('class="crisis-result"'), page.index('class="not-stored"')
+    crisis, notice = page.index('class="crisis-card"'), page.index('class="not-stored"')
     assert crisis < notice, "crisis help comes before anything else"
-    assert "Your answers were not sent and nothing was stored" in page and "try again in a few minutes" in page
+    assert "We could not send your answers. Nothing was stored." in page
+    assert "The clinic received too many self-checks in the last minute." in page and "try again later" in page
     assert 'class="not-sent"' not in page, "the notice takes the place of the one-line \"not sent\""
-    assert "Talk with your care team about these" in page, "the outcome is all there"
+    assert "Before an infusion, talk with your care team about:" in page, "the outcome is all there"
     other = client_from(limited_app, "198.51.100.8")
     assert reference_in(submit(other, answers(), consent=True, key=new_key()).get_data(as_text=True))
 
@@ -77,8 +78,8 @@ def test_send_again_resends_the_same_answers_once_the_minute_is_over(limited_app
     refused = submit(patient, answers(notes="Nervous about needles", pregnant="yes"), lang="ar", consent=True,
                      key=key, name="Ana")
     page = refused.get_data(as_text=True)
-    form = page[page.index('class="not-stored"'):]
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    form = page[page.index('id="send"'):page.index("</form>", page.index('id="send"'))]
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))  # hidden, ticked and typed
     assert fields["idempotency_key"] == key and fields["notes"] == "Nervous about needles"
     assert fields["name"] == "Ana" and fields["consent"] == "y" and "csrf_token" in fields
     assert 'action="/ar/self-check"' in form
@@ -134,7 +135,7 @@ def test_a_database_that_cannot_take_the_write_gets_503_and_the_outcome(limited_
     refused = submit(patient, answers(self_harm="plan"), consent=True, key=new_key())
     page = refused.get_data(as_text=True)
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "60"
-    assert page.index('class="crisis-result"') < page.index('class="not-stored"')
-    assert "the clinic's system could not store them just now" in page.replace("&#39;", "'")
+    assert page.index('class="crisis-card"') < page.index('class="not-stored"')
+    assert "The clinic's system could not store your answers just now." in page.replace("&#39;", "'")
     phone = send_json(patient, new_key())
     assert phone.status_code == 503 and phone.headers["Retry-After"] == "60"

@@ -23,6 +23,7 @@ PUBLIC_ENDPOINTS = {
     "handout.index", "handout.list_page", "handout.choose_pair", "handout.running_header",
     "fhir.questionnaire", "pwa.service_worker", "pwa.manifest", "pwa.bundle", "pwa.offline_page",
     "selfcheck.offline_form", "selfcheck.offline_result", "selfcheck.rules", "staff.login",
+    "pwa.offline_panel", "leave.page",
 }
 
 

@@ -1,20 +1,57 @@
 // Offline and install, for every page of a language. Registers the service worker, saves this language
-// for offline use, marks saved languages in the menu, offers an update when a new version is ready, and
-// sends self-checks kept on this phone. Every visible word comes from the page (templates/_offline.html).
+// for offline use, shows the offline panel (which languages are on this phone, saving another, storage,
+// removing everything), offers an update when a new version is ready, and sends self-checks kept on this
+// phone, confirming each with its reference code. Every visible word comes from the server
+// (templates/pwa/_offline_notices.html, _offline_panel.html); this script only chooses what to show.
 (function () {
   "use strict";
   var root = document.documentElement;
   var tag = root.dataset.urlTag;
-  var panel = document.getElementById("offline-panel");
-  if (!panel || !("serviceWorker" in navigator) || !window.caches) return;
-  // Every URL comes from the server's routes (kinfo.pwa.views.offline_routes), a placeholder for the tag.
-  var routes = JSON.parse(panel.dataset.routes);
+  var notices = document.getElementById("offline-notices");
+  if (!notices || !("serviceWorker" in navigator) || !window.caches) return;
+  // Every URL comes from the server's routes (kinfo.pwa.views.page_routes), a placeholder for the tag.
+  var routes = JSON.parse(notices.dataset.routes);
   function route(name, which) { return routes[name].replace(routes.placeholder, which); }
 
+  // The panel arrives after load (see loadPanel); until then what it would show is only remembered.
+  var panel = null, status = { saved: [], saving: {}, failed: {}, queued: false, usage: null, persisted: null,
+                               cleared: false };
+  function within(scope, selector) { return scope ? scope.querySelector(selector) : null; }
   function show(state, visible) {
-    var element = panel.querySelector('[data-state="' + state + '"]');
+    var element = within(panel, '[data-state="' + state + '"]');
     if (element) element.hidden = !visible;
     return element;
+  }
+  function paint() {
+    if (!panel) return;
+    show("saved", status.saved.indexOf(tag) !== -1 && !status.cleared);
+    panel.querySelectorAll(".offline-languages li[data-tag]").forEach(function (row) {
+      var which = row.dataset.tag, saved = status.saved.indexOf(which) !== -1 && !status.cleared;
+      var saving = !!status.saving[which], failed = !!status.failed[which];
+      row.querySelector('[data-state="on-phone"]').hidden = !saved;
+      row.querySelector('[data-state="saving"]').hidden = !saving;
+      var error = row.querySelector('[data-state="failed"]');
+      if (failed && error.hidden) {  // the words from the panel's template, naming this row's language
+        error.textContent = "";
+        error.appendChild(panel.querySelector("#save-failed").content.cloneNode(true));
+        var name = row.querySelector('[data-slot="name"]');
+        var slot = error.querySelector('[data-slot="language"]');
+        slot.textContent = name.textContent;
+        slot.setAttribute("lang", name.getAttribute("lang"));
+      }
+      error.hidden = !failed;
+      var button = row.querySelector('[data-action="save"]');
+      button.hidden = saved || saving || status.cleared;
+      button.disabled = saving;
+    });
+    if (status.usage !== null) {
+      show("usage", !status.cleared).querySelector('[data-slot="size"]').textContent = status.usage;
+    }
+    show("persisted", status.persisted === true && !status.cleared);
+    show("not-persisted", status.persisted === false && !status.cleared);
+    show("queued", status.queued);
+    panel.querySelector('[data-action="send-now"]').hidden = !status.queued;
+    show("cleared", status.cleared);
   }
 
   // ---- The queue of consented self-checks kept on this phone (IndexedDB) ----
@@ -60,7 +97,7 @@
           }).then(function (response) {
             return response.json().then(function (body) {
               if (response.ok) {
-                entry.status = "sent"; entry.reference = body.reference;
+                entry.status = "sent"; entry.reference = body.reference; entry.announced = false;
                 entry.answers = null; entry.name = null; entry.phone = null;  // confirmed: leaves the phone
               } else if (response.status === 422 || response.status === 409 || response.status === 400) {
                 entry.status = "refused"; entry.errors = body.errors || []; entry.error = body.error;
@@ -79,10 +116,34 @@
   }
   function refreshQueueNotice() {
     return queue.all().then(function (entries) {
-      var waiting = entries.some(function (entry) { return entry.status === "queued"; });
-      show("queued", waiting);
-      panel.querySelector('[data-action="send-now"]').hidden = !waiting;
+      status.queued = entries.some(function (entry) { return entry.status === "queued"; });
+      paint();
+      entries.forEach(function (entry) { if (entry.status === "sent" && entry.announced === false) announceSent(entry); });
     }, function () {});
+  }
+
+  // A self-check kept on this phone has reached the clinic: say so, with its reference code, on whatever
+  // page the patient is on, until they close the notice (the result page of that self-check says it itself).
+  var unannounced = [];  // sent before the panel (which holds the words) has arrived
+  function announceSent(entry) {
+    var template = document.getElementById("sent-notice");
+    if (!template) { unannounced.push(entry); return; }
+    var result = document.getElementById("offline-result");
+    if (result && window.location.hash.slice(1) === entry.key) {
+      entry.announced = true;
+      queue.put(entry);
+      return;
+    }
+    var holder = document.getElementById("sent-notices");
+    if (holder.querySelector('[data-key="' + entry.key + '"]')) return;
+    var notice = template.content.firstElementChild.cloneNode(true);
+    notice.dataset.key = entry.key;
+    notice.querySelector('[data-slot="reference"]').textContent = entry.reference;
+    notice.querySelector('[data-action="dismiss"]').addEventListener("click", function () {
+      entry.announced = true;
+      queue.put(entry).then(function () { notice.remove(); });
+    });
+    holder.appendChild(notice);
   }
   function putAndNotice(entry) { return queue.put(entry).then(refreshQueueNotice); }
   window.kinfoQueue = { put: putAndNotice, get: queue.get, all: queue.all, remove: queue.remove, send: sendQueued };
@@ -98,60 +159,69 @@
     });
   }
 
-  function markMenu(saved) {
-    var template = document.getElementById("offline-menu-strings");
-    document.querySelectorAll(".language-menu a[data-tag]").forEach(function (link) {
-      var item = link.parentElement;
-      item.querySelectorAll(".on-phone, .save-language").forEach(function (old) { old.remove(); });
-      if (saved.indexOf(link.dataset.tag) !== -1) {
-        var badge = template.content.querySelector(".on-phone").cloneNode(true);
-        badge.textContent = badge.dataset.text;
-        item.appendChild(document.createTextNode(" "));
-        item.appendChild(badge);
-      } else {
-        var button = template.content.querySelector(".save-language").cloneNode(true);
-        button.textContent = button.dataset.text;
-        button.setAttribute("lang", root.lang);
-        button.addEventListener("click", function () { save(link.dataset.tag); });
-        item.appendChild(document.createTextNode(" "));
-        item.appendChild(button);
-      }
-    });
-  }
-
   function showUsage() {
     if (!navigator.storage || !navigator.storage.estimate) return;
     navigator.storage.estimate().then(function (estimate) {
       // Long unit names read better than abbreviations; digits as on the rest of the site.
-      var size = new Intl.NumberFormat(root.lang, { style: "unit", unit: "megabyte", unitDisplay: "long",
-                                                   maximumFractionDigits: 1, numberingSystem: "latn" })
+      status.usage = new Intl.NumberFormat(root.lang, { style: "unit", unit: "megabyte", unitDisplay: "long",
+                                                        maximumFractionDigits: 1, numberingSystem: "latn" })
         .format((estimate.usage || 0) / 1e6);
-      show("usage", true).querySelector('[data-slot="size"]').textContent = size;
+      paint();
     });
     if (navigator.storage.persist) {
-      navigator.storage.persist().then(function (granted) { show("persisted", granted); show("not-persisted", !granted); });
+      navigator.storage.persist().then(function (granted) { status.persisted = granted; paint(); });
     }
   }
 
   function refresh() {
-    return ask({ type: "status" }).then(function (status) {
-      markMenu(status.saved);
-      var saved = status.saved.indexOf(tag) !== -1;
-      show("saved", saved);
-      if (saved) showUsage();
-      return status;
+    return ask({ type: "status" }).then(function (reply) {
+      status.saved = reply.saved;
+      paint();
+      if (reply.saved.indexOf(tag) !== -1) showUsage();
+      return reply;
     });
   }
 
+  // Saving a language: its row in the panel says so, and if it fails, says so there, naming the language.
   function save(which) {
-    var here = which === tag;  // the panel speaks about this page's language; the menu shows the others
-    if (here) { show("saving", true); show("save-failed", false); }
-    var button = document.querySelector('.language-menu a[data-tag="' + which + '"] ~ .save-language');
-    if (button) button.disabled = true;
+    status.saving[which] = true; status.failed[which] = false; status.cleared = false;
+    paint();
     return ask({ type: "save", tag: which }).then(function (result) {
-      show("saving", false);
-      if (!result.ok) show("save-failed", true);
+      status.saving[which] = false;
+      status.failed[which] = !result.ok;
       return refresh();
+    });
+  }
+
+  // The panel is a page part of its own (in the offline copy once, not in every page): fetched after load
+  // and put after the footer, where its arrival moves nothing.
+  function loadPanel() {
+    return fetch(route("panel", tag)).then(function (response) {
+      if (!response.ok) throw new Error("panel " + response.status);
+      return response.text();
+    }).then(function (html) {
+      var holder = document.createElement("template");
+      holder.innerHTML = html;
+      panel = holder.content.querySelector("#offline-panel");
+      // A row for each language of the header's menu, named as the menu names it.
+      var list = panel.querySelector(".offline-languages"), row = panel.querySelector("#offline-language-row");
+      document.querySelectorAll(".language-menu ul a[data-tag]").forEach(function (link) {
+        var item = row.content.firstElementChild.cloneNode(true), name = item.querySelector('[data-slot="name"]');
+        item.dataset.tag = link.dataset.tag;
+        name.textContent = link.textContent;
+        name.id = "offline-language-" + link.dataset.tag;
+        ["lang", "dir"].forEach(function (attribute) { name.setAttribute(attribute, link.getAttribute(attribute)); });
+        var button = item.querySelector('[data-action="save"]');
+        button.setAttribute("aria-describedby", name.id);
+        button.addEventListener("click", function () { save(link.dataset.tag); });
+        list.appendChild(item);
+      });
+      notices.parentNode.insertBefore(panel, notices);
+      panel.querySelector('[data-action="send-now"]').addEventListener("click", sendQueued);
+      panel.querySelector('[data-action="clear"]').addEventListener("click", clearEverything);
+      document.querySelectorAll(".language-menu .offline-link").forEach(function (link) { link.hidden = false; });
+      paint();
+      unannounced.splice(0).forEach(announceSent);
     });
   }
 
@@ -167,6 +237,8 @@
     };
   }
 
+  // On the offline page: the language asked for may not be saved. Show, first and in that language, that
+  // it is not on this phone (each saved offline page carries that note in every language).
   function explainMissingLanguage() {
     var missing = document.getElementById("offline-language-missing");
     if (!missing) return;
@@ -175,20 +247,20 @@
     var page = routes.article.split(routes.placeholder)[0];
     var wanted = (path.indexOf(choose) === 0 ? path.slice(choose.length) : path.slice(page.length)).split("/")[0];
     if (!wanted || wanted === tag) return;
+    var note = document.querySelector('.not-saved-note[data-missing="' + wanted + '"]');
     var link = document.querySelector('.language-menu a[data-tag="' + wanted + '"]');
-    if (!link) return;
+    if (!note || !link) return;
+    note.hidden = false;
     var slot = missing.querySelector('[data-slot="language"]');
     slot.textContent = link.textContent;
     slot.setAttribute("lang", link.getAttribute("lang"));
     missing.hidden = false;
     document.getElementById("offline-page-message").hidden = true;
+    document.title = note.querySelector(".not-saved-title").textContent;
   }
 
-  panel.hidden = false;
-  explainMissingLanguage();
-  panel.querySelector('[data-action="send-now"]').addEventListener("click", sendQueued);
-  panel.querySelector('[data-action="clear"]').addEventListener("click", function () {
-    // For shared phones: the queue, every offline copy and the service worker itself go.
+  // For shared phones: the queue, every offline copy and the service worker itself go.
+  function clearEverything() {
     Promise.all([
       new Promise(function (resolve) { var r = indexedDB.deleteDatabase(DB_NAME); r.onsuccess = r.onerror = r.onblocked = resolve; }),
       caches.keys().then(function (names) { return Promise.all(names.map(function (name) { return caches.delete(name); })); }),
@@ -196,17 +268,19 @@
         return Promise.all(registrations.map(function (registration) { return registration.unregister(); }));
       }),
     ]).then(function () {
-      ["saved", "usage", "persisted", "not-persisted", "queued"].forEach(function (state) { show(state, false); });
-      show("cleared", true);
-      document.querySelectorAll(".on-phone, .save-language").forEach(function (element) { element.remove(); });
+      status = { saved: [], saving: {}, failed: {}, queued: false, usage: null, persisted: null, cleared: true };
+      paint();
     });
-  });
+  }
+
+  explainMissingLanguage();
   window.addEventListener("online", sendQueued);
   refreshQueueNotice();
   sendQueued();
 
   // Registered after the page has loaded, so saving for offline never slows the first visit.
   function start() {
+    loadPanel().catch(function () { /* offline and not saved: the page works without its panel */ });
     navigator.serviceWorker.register(routes.serviceWorker, { scope: "/" }).then(function (registration) {
       if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration);
       registration.addEventListener("updatefound", function () {
@@ -215,10 +289,10 @@
           if (worker.state === "installed" && navigator.serviceWorker.controller) offerUpdate(registration);
         });
       });
-      return refresh().then(function (status) {
-        if (status.saved.indexOf(tag) === -1) return save(tag);
+      return refresh().then(function (reply) {
+        if (reply.saved.indexOf(tag) === -1) return save(tag);
       });
-    }).catch(function () { show("save-failed", true); });
+    }).catch(function () { status.failed[tag] = true; paint(); });
   }
   if (document.readyState === "complete") start(); else window.addEventListener("load", start);
 })();
