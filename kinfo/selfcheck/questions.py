@@ -212,7 +212,7 @@ QUESTIONS: tuple[Question, ...] = (
                  "plan": Flag(Level.CRISIS, _l("You said you have thought about how you would hurt yourself. "
                                                "Please get help right now."), emergency_first=True),
              }, staff={"plan": _l("Thoughts of death or self-harm, with a plan — crisis help shown"),
-                    "sometimes": _l("Thoughts of death or self-harm, no plan — crisis help shown"),
+                    "sometimes": _l("Thoughts of death or self-harm, plan not reported — crisis help shown"),
                     "prefer_not": _l("Death or self-harm question: preferred not to say — crisis help shown")},
              group="mind"),
     Question("medicines", _l("Do you take opioids, benzodiazepines, gabapentin or pregabalin, MAOIs or "
