@@ -41,7 +41,7 @@ def test_the_self_check_form_is_compressed_though_it_is_never_stored(client, lan
 
 def test_every_patient_page_of_1_kb_or_more_is_compressed(app, client):
     urls = [url for _endpoint, url in public_page_urls(app)] + [
-        "/handouts", "/sw.js", "/en/offline-bundle.json", "/en/self-check/rules.json", "/es/missing-page",
+        "/en/handouts", "/sw.js", "/en/offline-bundle.json", "/en/self-check/rules.json", "/es/missing-page",
         "/en/handout?with=ar", "/fhir/Questionnaire/kinfo-previsit"]
     for url in urls:
         plain = client.get(url).data

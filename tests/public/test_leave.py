@@ -18,7 +18,7 @@ LEAVE_LINK = re.compile(r'<a class="leave-button" href="([^"]+)" rel="nofollow n
 
 
 def test_every_patient_page_offers_a_way_to_leave_before_anything_else(app, client):
-    for _endpoint, url in [*public_page_urls(app), ("errors", "/vi/no-such-page"), ("handouts", "/handouts")]:
+    for _endpoint, url in [*public_page_urls(app), ("errors", "/vi/no-such-page"), ("handouts", "/en/handouts")]:
         page = client.get(url).get_data(as_text=True)
         link = LEAVE_LINK.search(page)
         assert link and link.group(1) == "/leave", url

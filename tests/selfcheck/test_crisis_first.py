@@ -44,7 +44,7 @@ def test_the_card_says_the_clinic_does_not_read_answers_right_away(client):
     assert page.index("Please get support now") < page.index("Your answers were sent")
 
 
-INTERPRETER = ("On a call, say the name of your language in English: “%(english_name)s”. An interpreter will join "
+INTERPRETER = ("On a call, say the name of your language in English: “%(english_name)s”. An interpreter can join "
                "the call.")
 PRESS = "When the call is answered, press %(option)s to talk in your language."
 TEXT_ONLY_IN = "Text messages to this line are answered only in %(text_languages)s."

@@ -78,7 +78,8 @@ def test_send_again_resends_the_same_answers_once_the_minute_is_over(limited_app
     refused = submit(patient, answers(notes="Nervous about needles", pregnant="yes"), lang="ar", consent=True,
                      key=key, name="Ana")
     page = refused.get_data(as_text=True)
-    form = page[page.index('id="send"'):page.index("</form>", page.index('id="send"'))]
+    start = page.index('class="send-answers')
+    form = page[page.rindex("<form", 0, start):page.index("</form>", start)]
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))  # hidden, ticked and typed
     assert fields["idempotency_key"] == key and fields["notes"] == "Nervous about needles"
     assert fields["name"] == "Ana" and fields["consent"] == "y" and "csrf_token" in fields
@@ -106,7 +107,7 @@ def test_the_phone_gets_429_with_retry_after_and_json(limited_app):
     assert [send_json(patient, new_key()).status_code for _ in range(PER_CLIENT)] == [200] * PER_CLIENT
     refused = send_json(patient, new_key())
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
-    assert "nothing was stored" in refused.get_json()["error"]
+    assert "Nothing was stored" in refused.get_json()["error"]
     assert row_count(limited_app) == PER_CLIENT
 
 

@@ -41,14 +41,3 @@ def test_the_retention_age_is_a_setting(make_app):
     _age_all(app, 8)
     assert "purged 1" in app.test_cli_runner().invoke(args=["submissions", "purge"]).output
 
-
-def test_the_daily_purge_forgets_sign_in_failures_older_than_the_throttle_window(app, runner):
-    from kinfo.core.models import LoginFailure
-
-    with app.extensions["kinfo_sessionmaker"].begin() as session:
-        now = datetime.now(UTC)
-        session.add_all([LoginFailure(at=now - timedelta(minutes=16), account_key="old", client_key="old"),
-                         LoginFailure(at=now - timedelta(minutes=1), account_key="new", client_key="new")])
-    assert runner.invoke(args=["submissions", "purge"]).exit_code == 0
-    with app.extensions["kinfo_sessionmaker"]() as session:
-        assert session.scalars(select(LoginFailure.account_key)).all() == ["new"]
