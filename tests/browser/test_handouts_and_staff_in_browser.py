@@ -12,7 +12,7 @@ from ..selfcheck_helpers import answers, new_key, submit
 from ..staff_helpers import PASSWORD, make_account
 from .conftest import SCREENSHOTS
 from .fonts import missing_characters
-from .test_pages_in_browser import axe_violations
+from .measure import axe_violations
 
 pytestmark = pytest.mark.browser
 SHOTS_OF = {"en", "ar", "zh-Hans"}

@@ -4,18 +4,12 @@ violations, no missing characters, nothing fetched from another origin."""
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from .conftest import SCREENSHOTS
 from .fonts import missing_characters
+from .measure import axe_violations
 
 pytestmark = pytest.mark.browser
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
-
-
-def axe_violations(page) -> list[dict]:
-    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:3]} for v in result.response["violations"]]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -7,7 +7,7 @@ import pytest
 
 from ..selfcheck_helpers import CALM_ANSWERS
 from .conftest import SCREENSHOTS
-from .test_pages_in_browser import axe_violations
+from .measure import axe_violations
 
 pytestmark = pytest.mark.browser
 
