@@ -91,10 +91,10 @@ def _reference_taken(error: IntegrityError) -> bool:
 def _over_limits(connection, client: str) -> limits.Count | None:
     """Count one more new self-check, from ``client`` and in all; the count that is over its limit, if any."""
     config = current_app.config
-    by_client = limits.take(connection, limits.keyed("self-checks from client", client), limits.SUBMISSION_WINDOW)
+    by_client, in_all = limits.take_each(connection, [limits.keyed("self-checks from client", client),
+                                                      limits.keyed("self-checks")], limits.SUBMISSION_WINDOW)
     if by_client.over(config["SUBMISSIONS_PER_CLIENT_PER_MINUTE"]):
         return by_client
-    in_all = limits.take(connection, limits.keyed("self-checks"), limits.SUBMISSION_WINDOW)
     return in_all if in_all.over(config["SUBMISSIONS_PER_MINUTE"]) else None
 
 

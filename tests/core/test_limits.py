@@ -92,3 +92,12 @@ def test_keys_hide_what_they_count(app):
 def test_clients_are_told_apart_by_address_and_ipv6_by_network(app, remote, client):
     with app.test_request_context(environ_base={"REMOTE_ADDR": remote}):
         assert limits.client_address() == client
+
+
+def test_several_counts_in_one_statement_come_back_in_the_order_asked(backend_app):  # noqa: F811
+    with backend_app.app_context(), db.statements() as connection:
+        first, second = limits.keyed("test", "first"), limits.keyed("test", "second")
+        limits.take(connection, second, WINDOW)
+        limits.take(connection, second, WINDOW)
+        assert [count.count for count in limits.take_each(connection, [first, second], WINDOW)] == [1, 3]
+        assert [count.count for count in limits.take_each(connection, [second, first], WINDOW)] == [4, 2]
