@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from werkzeug.http import parse_accept_header
 
+from .pagecache import whole_response
+
 MINIMUM_SIZE = 1024
 # Text and text-like types; images other than SVG are compressed already.
 COMPRESSIBLE_TYPES = ("text/", "application/json", "application/javascript", "application/manifest+json",
@@ -41,19 +43,8 @@ class Compression:
         if (environ["REQUEST_METHOD"] == "HEAD" or self._never(environ.get("PATH_INFO", ""))
                 or not accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))):
             return self.wsgi_app(environ, start_response)
-        captured = {}
-
-        def capture(status, headers, exc_info=None):
-            # Held back until the body is known: only then can the headers say how it is sent.
-            captured.update(status=status, headers=headers, exc_info=exc_info)
-            return lambda data: None  # the legacy write() callable; Flask never uses it
-
-        chunks = self.wsgi_app(environ, capture)
-        try:
-            body = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
+        # Held back until the body is known: only then can the headers say how it is sent.
+        captured, body = whole_response(self.wsgi_app, environ)
         status, headers = captured["status"], captured["headers"]
         if self._should_compress(status, headers, body):
             body = gzip.compress(body, self.level, mtime=0)

@@ -61,6 +61,24 @@ class CachedPage:
     etag: str
 
 
+def whole_response(wsgi_app, environ) -> tuple[dict, bytes]:
+    """Run a WSGI app to the end of its response: what it passed to start_response (status, headers,
+    exc_info) and its whole body, for middleware that must see the body before sending the headers."""
+    captured: dict = {}
+
+    def capture(status, headers, exc_info=None):
+        captured.update(status=status, headers=headers, exc_info=exc_info)
+        return lambda data: None  # the legacy write() callable; Flask never uses it
+
+    chunks = wsgi_app(environ, capture)
+    try:
+        body = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return captured, body
+
+
 @lru_cache(maxsize=256)
 def _accepts_gzip(accept_encoding: str) -> bool:
     return parse_accept_header(accept_encoding)["gzip"] > 0
@@ -103,19 +121,8 @@ class PageCache:
         return [b""] if head else [body]
 
     def _render_and_keep(self, path: str, environ, start_response):
-        captured = {}
-
-        def capture(status, headers, exc_info=None):
-            # Held back until the response is known: a kept page is sent the way later hits are (gzip, 304).
-            captured.update(status=status, headers=headers, exc_info=exc_info)
-            return lambda data: None  # the legacy write() callable; Flask never uses it
-
-        chunks = self.wsgi_app(environ, capture)
-        try:
-            body = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
+        # Held back until the response is known: a kept page is sent the way later hits are (gzip, 304).
+        captured, body = whole_response(self.wsgi_app, environ)
         status, headers = captured["status"], captured["headers"]
         names = {name.lower(): value for name, value in headers}
         if (
