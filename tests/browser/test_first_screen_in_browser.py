@@ -66,15 +66,26 @@ def test_the_language_control_is_one_line_and_works_without_javascript(browser, 
     context.close()
 
 
+def menu_violations(page) -> list:
+    """axe on the open language list alone: it covers the page on purpose, so the page's own targets under it
+    (the crisis strip's buttons) are not to be judged while it is open; the closed page is checked whole."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page, context=".language-menu", options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]}})
+    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:3]} for v in result.response["violations"]]
+
+
 def test_the_open_language_menu_covers_the_page_without_moving_it_and_stays_accessible(page, language):
     page.goto(f"/{language.url_tag}/")
+    assert axe_violations(page) == []
     title = page.locator("h1").bounding_box()
     page.click(".language-menu summary")
     assert page.locator(".language-menu nav").is_visible()
     assert page.locator("h1").bounding_box() == title, "the list opens over the page"
     menu = page.locator(".language-menu nav").bounding_box()
     assert menu["x"] >= 0 and menu["x"] + menu["width"] <= PHONE["width"]
-    assert axe_violations(page) == []
+    assert menu_violations(page) == []
 
 
 def test_the_offline_state_lives_in_the_panel_never_in_the_header(page, live_server):
@@ -96,7 +107,7 @@ def test_the_offline_state_lives_in_the_panel_never_in_the_header(page, live_ser
     page.click(".language-menu summary")
     link = page.locator(".language-menu .offline-link a")
     assert link.is_visible() and link.get_attribute("href") == "#offline-panel"
-    assert axe_violations(page) == []
+    assert menu_violations(page) == []
 
 
 OFFLINE_PAGE_TYPES = {"article": "/{tag}/", "self-check": "/{tag}/self-check", "handout": "/{tag}/handout",
