@@ -125,5 +125,6 @@ def test_anonymous_requests_of_every_kind_grow_the_database_only_as_the_limits_a
     assert added.get("audit_tally", 0) <= 2 * 2, "two counted actions, a row per day each"
     counters = len(ADDRESSES) * (1 + SETTINGS["STAFF_MAX_FAILURES_PER_CLIENT"] + 1) + 1
     assert added.get("rate_counter", 0) <= counters, "a counter row per address and kind, not per request"
-    assert set(added) <= {"submission", "audit_event", "audit_tally", "rate_counter"}
+    assert set(added) <= {"submission", "audit_event", "audit_tally", "rate_counter", "alert_outbox"}
+    assert added.get("alert_outbox", 0) <= allowed_self_checks, "one alert row per stored self-check at most"
     assert bytes_after - bytes_before <= allowed_self_checks * 16 * 1024 + 512 * 1024

@@ -92,4 +92,4 @@ def test_the_master_migrates_on_reload_before_new_workers_start():
         assert not worker_pids(master) & before, "the workers were replaced"
         assert page_status(port) == 200
         log = (instance / "gunicorn.log").read_text()
-        assert "schema at 0003 (was 0002)" in log
+        assert "schema at 0004 (was 0002)" in log
