@@ -24,7 +24,11 @@ new PerformanceObserver((list) => {
 # out what is meant to be off screen (visually hidden text, the skip link) and what scrolls on its own.
 CUT_OR_SIDEWAYS = """() => {
   const width = document.documentElement.clientWidth, problems = [];
-  const offScreen = (el) => el.closest('.visually-hidden, .skip-link, template, [hidden], details:not([open]) > nav');
+  // Visually hidden on purpose: the usual classes, or text clipped to nothing for screen readers only (the
+  // crisis strip's heading on a phone).
+  const clippedAway = (el) => getComputedStyle(el).clip === 'rect(0px, 0px, 0px, 0px)';
+  const offScreen = (el) => el.closest('.visually-hidden, .skip-link, template, [hidden], details:not([open]) > nav')
+    || clippedAway(el);
   const scrollsItself = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
     const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
   const nameOf = (el) => el.nodeName + (el.id ? '#' + el.id : '')
@@ -48,9 +52,9 @@ CUT_OR_SIDEWAYS = """() => {
 }"""
 
 
-def axe_violations(page) -> list[dict]:
-    """axe's WCAG 2.2 AA violations on the page as it is now."""
-    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+def axe_violations(page, within: str | None = None) -> list[dict]:
+    """axe's WCAG 2.2 AA violations on the page as it is now, or only within the part the selector names."""
+    result = Axe().run(page, context=within, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:3]} for v in result.response["violations"]]
 
 

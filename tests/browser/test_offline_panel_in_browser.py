@@ -54,6 +54,7 @@ def test_a_self_check_sent_from_the_phone_is_confirmed_on_the_article_with_its_c
     assert box["y"] + box["height"] <= 740 + 1, "in view at the bottom of the screen"
     assert axe_violations(page) == []
     notice.locator('[data-action="dismiss"]').click()
+    notice.wait_for(state="detached", timeout=5000)  # closed once the phone has noted it was said
     assert page.locator("#sent-notices .sent-notice").count() == 0
     page.reload()
     page.wait_for_timeout(1000)

@@ -35,5 +35,6 @@ def test_every_page_reflows_without_sideways_scrolling_or_cut_text(browser, live
     if page_type == "article":
         page.click(".language-menu summary")  # the open language list fits too
         assert cut_or_sideways(page) == []
-        assert axe_violations(page) == []
+        # judged on its own: it covers the page on purpose, so the page's targets under it are not reachable
+        assert axe_violations(page, within=".language-menu") == []
     context.close()
