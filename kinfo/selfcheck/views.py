@@ -32,7 +32,7 @@ REPEATED_MESSAGE = _l("Some questions were answered more than once. Please check
 @dataclass(frozen=True)
 class Flow:
     """Where the self-check's pages send the patient: the site's own routes, or the waiting-room tablet's
-    (kinfo.selfcheck.tablet), which never link to the guide (its pages keep offline copies)."""
+    (kinfo.selfcheck.tablet), which never link to the guide (the guide's pages save offline copies)."""
 
     submit: str
     change: str
@@ -62,7 +62,7 @@ def answer_rows(answers: dict) -> list[tuple[str, str, object, bool]]:
 
 
 def _csrf_token_is_valid(sent: MultiDict) -> bool:
-    """Flask-WTF's check of the token in the fields as this view parsed them (see ``_form_sent``: a body
+    """Flask-WTF's check of the token in the fields as this view parsed them (see ``form_sent``: a body
     Werkzeug could not parse loses its token there, and not here)."""
     try:
         validate_csrf(sent.get("csrf_token"))
@@ -109,12 +109,12 @@ def start_again(lang: Language) -> Response:
 
 def keep_body_for_parsing() -> None:
     """Keep the self-check's body before anything parses the form from it (the CSRF check does), so that
-    ``_form_sent`` can parse it its own way. Runs before every request; registered ahead of the CSRF check."""
-    if request.endpoint in ("selfcheck.submit", "selfcheck.change"):
+    ``form_sent`` can parse it its own way. Runs before every request; registered ahead of the CSRF check."""
+    if request.endpoint in ("selfcheck.submit", "selfcheck.change", "tablet.submit", "tablet.change"):
         request.get_data(cache=True, parse_form_data=False)  # MAX_CONTENT_LENGTH still applies (413)
 
 
-def _form_sent() -> MultiDict:
+def form_sent() -> MultiDict:
     """The fields the patient sent. Werkzeug keeps percent-encoded bytes that are not UTF-8 as the escapes
     themselves ("%ED%A0%80" would be stored as typed text) and drops a whole body that holds raw ones (every
     answer lost). Parsed here, with the same stdlib call, every byte that is not text becomes U+FFFD instead,
@@ -142,7 +142,7 @@ def _submit_failed_csrf_check(lang: Language) -> Response:
 def change(lang: Language) -> Response:
     """The form again with the answers a result page sent back, to change one (nothing is checked or
     stored: the answers come back in the post, never in the URL or a cookie)."""
-    form = form_class()(formdata=_form_sent())
+    form = form_class()(formdata=form_sent())
     if not is_idempotency_key(form.idempotency_key.data):
         form.idempotency_key.data = _idempotency_key()
     return render_form(form)
@@ -164,7 +164,7 @@ class Checked:
 
 def check_answers(csrf_checked: bool) -> Checked:
     """Read and check the posted answers: each field, a stale CSRF token, a question answered twice, the key."""
-    sent = _form_sent()
+    sent = form_sent()
     form = form_class()(formdata=sent)
     repeated = [name for name in sent if len(sent.getlist(name)) > 1]
     checked = Checked(form, sent, form.validate())
