@@ -61,7 +61,9 @@ def public_page_urls(app) -> list[tuple[str, str]]:
             is_page = ("lang" in rule.arguments and "GET" in rule.methods and len(rule.arguments) == 1
                        and not rule.rule.endswith((".json", ".webmanifest", ".css")))  # data, not pages
             # The menu's redirects are not pages; the offline panel is a part the script puts into pages.
-            if is_page and not rule.endpoint.startswith("languages.") and rule.endpoint not in PAGE_PARTS:
+            # The waiting-room tablet's pages are not public pages (tests/selfcheck/test_tablet.py).
+            if (is_page and not rule.endpoint.startswith(("languages.", "tablet."))
+                    and rule.endpoint not in PAGE_PARTS):
                 for language in LANGUAGES:
                     urls.append((rule.endpoint, url_for(rule.endpoint, lang=language)))
     return urls

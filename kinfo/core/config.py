@@ -125,6 +125,14 @@ DEFAULTS: dict[str, object] = {
     "SUBMISSIONS_PER_MINUTE": 60,
     # Self-checks older than this are purged by `flask submissions purge` (run it daily, see README).
     "SUBMISSION_RETENTION_DAYS": 30,
+    # The waiting-room tablet (/tablet/, kinfo/selfcheck/tablet.py): idle minutes before it asks "Still there?"
+    # (or, on an empty form, goes straight back to its start page), and seconds that question waits.
+    "TABLET_IDLE_MINUTES": 3,
+    "TABLET_STILL_THERE_SECONDS": 60,
+    # The clinic's own addresses or networks (e.g. ["203.0.113.7", "10.20.0.0/24"], or comma-separated in the
+    # environment): self-checks from them skip the per-client limit above (a tablet sends one patient after
+    # another), but still count in SUBMISSIONS_PER_MINUTE.
+    "TABLET_CLIENT_ADDRESSES": [],
     # Number of reverse proxies in front of the app that set X-Forwarded-For (for the client address).
     "PROXY_COUNT": 0,
     # Every form message is ours and translated (kinfo/selfcheck/forms.py); WTForms' own catalog is never needed.
@@ -189,6 +197,28 @@ def _check_clinic_settings(config) -> None:
 
     validate(config)
     _check_time_zone(config["CLINIC_TIME_ZONE"])
+    _check_tablet_settings(config)
+
+
+def _check_tablet_settings(config) -> None:
+    """Idle times that are positive numbers, and clinic addresses that parse (kept parsed, as networks)."""
+    for name in ("TABLET_IDLE_MINUTES", "TABLET_STILL_THERE_SECONDS"):
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 24 * 60:
+            raise ConfigurationError(f"{name} must be a number greater than 0, not {value!r}.")
+    addresses = config["TABLET_CLIENT_ADDRESSES"]
+    if isinstance(addresses, str):
+        addresses = [part for part in addresses.split(",") if part.strip()]
+    if not isinstance(addresses, list | tuple):
+        raise ConfigurationError(f"TABLET_CLIENT_ADDRESSES must be a list of addresses, not {addresses!r}.")
+    networks = []
+    for address in addresses:
+        try:
+            networks.append(ipaddress.ip_network(str(address).strip(), strict=False))
+        except ValueError as error:
+            raise ConfigurationError(f"TABLET_CLIENT_ADDRESSES: {address!r} is not an IP address or network "
+                                     "such as '203.0.113.7' or '10.20.0.0/24'.") from error
+    config["TABLET_CLIENT_NETWORKS"] = tuple(networks)
 
 
 def _check_time_zone(name) -> None:

@@ -52,6 +52,22 @@ def client_address() -> str:
     return str(parsed)
 
 
+def is_clinic_address() -> bool:
+    """Whether the request comes from one of the clinic's own addresses (``TABLET_CLIENT_ADDRESSES``): a
+    waiting-room tablet sends one patient's self-check after another, so the per-client limit would
+    refuse the fifth patient of a busy morning. Compared with the whole address, not its /64."""
+    networks = current_app.config.get("TABLET_CLIENT_NETWORKS", ())
+    if not networks:
+        return False
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
+
+
 def keyed(scope: str, *parts: str) -> str:
     """The counter key for ``parts`` in ``scope``: a keyed hash, so no address or typed email is stored."""
     key = hashlib.sha256(b"kinfo counter\0" + current_app.config["SECRET_KEY"].encode()).digest()

@@ -37,6 +37,7 @@ def offline_routes() -> dict:
         "chooseLanguage": url_for("languages.choose", lang=each),
         "serviceWorker": url_for("pwa.service_worker"),
         "static": assets.URL_PREFIX,
+        "tablet": url_for("tablet.start"),
         "menuPages": {endpoint: url_for(endpoint, lang=each) for endpoint in sorted(MENU_PAGES)
                       if current_app.url_map.is_endpoint_expecting(endpoint, "lang")},
     }

@@ -1,5 +1,6 @@
 """The pre-visit self-check: the question table, the form, the outcome, the phone's JSON API, the offline
-pages and — only with consent — storage. Every URL under ``/<lang>/self-check`` is served from here."""
+pages, the waiting-room tablet's pages and — only with consent — storage. Every URL under
+``/<lang>/self-check`` and ``/tablet/`` is served from here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask import Blueprint
 bp = Blueprint("selfcheck", __name__)
 
 # The route modules add their views to ``bp``; they are imported after it exists.
-from . import api, asked, offline, views  # noqa: E402, F401
+from . import api, asked, offline, tablet, views  # noqa: E402, F401
 
 
 def init_app(app) -> None:
@@ -16,3 +17,4 @@ def init_app(app) -> None:
     asked.init_app(app)
     app.before_request(views.keep_body_for_parsing)  # before the CSRF check reads the form
     app.register_blueprint(bp)
+    app.register_blueprint(tablet.bp)  # the waiting-room tablet, under /tablet/

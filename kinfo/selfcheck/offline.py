@@ -23,6 +23,7 @@ from .rules import (
     digit_zeros,
     whitespace,
 )
+from .views import SITE
 
 
 @bp.get("/<lang:lang>/self-check/offline-form")
@@ -31,7 +32,7 @@ def offline_form(lang: Language) -> Response:
     outcome from the rules and keeps a consented submission on the phone until it can be sent."""
     form = form_class()(formdata=None)
     return public_page(render_template("selfcheck/form.html", form=form, questions=questions(), groups=GROUPS,
-                                       errors=[], answer_labels=ANSWER_LABELS, offline=True))
+                                       errors=[], answer_labels=ANSWER_LABELS, offline=True, flow=SITE))
 
 
 @bp.get("/<lang:lang>/self-check/result")

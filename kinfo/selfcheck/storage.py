@@ -88,9 +88,13 @@ def _reference_taken(error: IntegrityError) -> bool:
     return "UNIQUE constraint failed: submission.reference" in message or '"submission_reference_key"' in message
 
 
-def _over_limits(connection, client: str) -> limits.Count | None:
-    """Count one more new self-check, from ``client`` and in all; the count that is over its limit, if any."""
+def _over_limits(connection, client: str | None) -> limits.Count | None:
+    """Count one more new self-check, from ``client`` and in all; the count that is over its limit, if any.
+    A ``client`` of None (the clinic's own address) is counted in all only."""
     config = current_app.config
+    if client is None:
+        (in_all,) = limits.take_each(connection, [limits.keyed("self-checks")], limits.SUBMISSION_WINDOW)
+        return in_all if in_all.over(config["SUBMISSIONS_PER_MINUTE"]) else None
     by_client, in_all = limits.take_each(connection, [limits.keyed("self-checks from client", client),
                                                       limits.keyed("self-checks")], limits.SUBMISSION_WINDOW)
     if by_client.over(config["SUBMISSIONS_PER_CLIENT_PER_MINUTE"]):
@@ -104,14 +108,15 @@ class _RolledBack(Exception):
 
 
 def store(*, idempotency_key: str, answers: dict, outcome_codes: list[str], urgency: str, language: str,
-          contact: dict | None, client: str = "unknown") -> str:
+          contact: dict | None, client: str | None = "unknown") -> str:
     """Store a submission once and return its reference code.
 
     The same key with the same answers returns the first reference (a replay, a refresh, a double tap);
     the same key with other answers raises ``DifferentAnswersForKey``. Nothing is read first: the
     ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING`` statement decides, so concurrent writers cannot
     race. A new row is counted against the per-minute limits in the same transaction and rolled back if
-    over them (``NotStored``, 429); a replay is never counted or refused. A database that cannot take the
+    over them (``NotStored``, 429); a replay is never counted or refused. A ``client`` of None is the
+    clinic's own address, exempt from the per-client limit. A database that cannot take the
     write raises ``NotStored`` (503) after one more try on a fresh connection.
     """
     digest = answers_digest({"answers": answers, "contact": contact})
@@ -179,4 +184,5 @@ def store_consented(form, answers: dict, items: list, language) -> str:
     """Store a consented, valid self-check once; the same for the page and for a phone's replay."""
     return store(idempotency_key=form.idempotency_key.data, answers=answers,
                  outcome_codes=[item.code for item in items], urgency=urgency_of(items),
-                 language=language.tag, contact=form.contact(), client=limits.client_address())
+                 language=language.tag, contact=form.contact(),
+                 client=None if limits.is_clinic_address() else limits.client_address())

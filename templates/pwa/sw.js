@@ -108,10 +108,22 @@ async function chooseLanguage(request, url) {
   }
 }
 
+// The waiting-room tablet's pages, and whatever they ask for, are never this worker's: straight to the
+// network, nothing kept, no offline page (the tablet's start page removes this worker anyway).
+function forTablet(request, url) {
+  if (url.pathname.startsWith(ROUTES.tablet)) return true;
+  try {
+    return new URL(request.referrer).pathname.startsWith(ROUTES.tablet);
+  } catch (error) {
+    return false;  // no referrer
+  }
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.origin !== self.location.origin || forTablet(request, url)) return;
+  if (request.method !== "GET") return;
   const tag = languageOf(url.pathname);
   if (request.mode === "navigate" && url.pathname.startsWith(CHOOSE_LANGUAGE)) {
     event.respondWith(chooseLanguage(request, url));

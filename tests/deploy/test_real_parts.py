@@ -216,6 +216,15 @@ def test_public_pages_are_cache_hits_with_and_without_cookies(stack):
     assert headers["x-cache"] != "HIT", "a page with a patient's token is never served from the cache"
 
 
+def test_nginx_never_keeps_a_tablet_page(stack):
+    for path in ("/tablet/", "/tablet/en/self-check", "/tablet/", "/tablet/en/self-check"):
+        status, headers, _body = stack.request("GET", path)
+        assert status == 200 and headers.get("x-cache", "") == "", (path, headers.get("x-cache"))
+        assert headers["cache-control"] == "no-store, private"
+    _status, headers, _body = stack.request("GET", "/tablet/")
+    assert headers["clear-site-data"] == '"cache", "cookies", "storage"'
+
+
 def test_hsts_and_the_security_headers_arrive_through_nginx(stack):
     for path in ("/en/", "/en/self-check", "/staff/login", "/en/missing"):
         _status, headers, _body = stack.request("GET", path)
