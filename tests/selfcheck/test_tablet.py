@@ -148,6 +148,7 @@ def test_a_crisis_outcome_asks_for_the_front_desk_now_shows_no_answers_and_waits
     assert page.index(FRONT_DESK_NOW) < page.index('class="crisis-card"') < page.index('class="sent"')
     assert '<a class="crisis-action" href="tel:911">' in page and '<a class="crisis-action" href="tel:988">' in page
     assert "Call 911 or go to the nearest emergency department now." in text, "a plan: the emergency number first"
+    assert "does not read these answers right away" not in text, "the front desk sees this screen now"
     for private in ("You said you have thought about how you would hurt yourself", "my private note",
                     "Pregnancy", "talk with your care team about"):
         assert private not in text, private
