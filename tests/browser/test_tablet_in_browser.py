@@ -189,6 +189,9 @@ def test_every_tablet_page_passes_axe(browser, live_server, quick_tablet, tag, s
     page.click("form.selfcheck button[type=submit]")
     look("crisis")
     page.click(".staff-done summary")
+    # Judged from the top, like every page: opening it scrolls, and axe counts whatever the sticky "Leave this
+    # page" bar happens to cover at that moment as too small a target.
+    page.evaluate("() => window.scrollTo(0, 0)")
     problems["crisis-done-open"] = axe_violations(page)
     context.close()
 

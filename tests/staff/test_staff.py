@@ -24,6 +24,7 @@ PUBLIC_ENDPOINTS = {
     "fhir.questionnaire", "pwa.service_worker", "pwa.manifest", "pwa.bundle", "pwa.offline_page",
     "selfcheck.offline_form", "selfcheck.offline_result", "selfcheck.rules", "staff.login",
     "pwa.offline_panel", "leave.page",
+    "tablet.start", "tablet.form_page", "tablet.submit", "tablet.change",  # the waiting-room tablet: patients'
 }
 
 
