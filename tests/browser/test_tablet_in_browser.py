@@ -129,23 +129,27 @@ def test_an_empty_form_returns_to_the_start_without_asking(browser, quick_tablet
     context.close()
 
 
-def test_an_outcome_asks_still_there_then_returns_to_the_start(browser, quick_tablet):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=quick_tablet.url)
+def outcome_on_a_tablet(browser, server, viewport: dict, answers: dict[str, str], consent: bool = False):
+    """A new tablet browser at the outcome of a self-check sent in English; returns its context and page."""
+    context = browser.new_context(viewport=viewport, base_url=server.url)
     page = context.new_page()
     page.goto("/tablet/en/self-check")
-    fill(page, {**CALM_ANSWERS, "pregnant": "yes"})
+    fill(page, answers, consent=consent)
     page.click("form.selfcheck button[type=submit]")
+    return context, page
+
+
+def test_an_outcome_asks_still_there_then_returns_to_the_start(browser, quick_tablet):
+    context, page = outcome_on_a_tablet(browser, quick_tablet, {"width": 1280, "height": 800},
+                                        {**CALM_ANSWERS, "pregnant": "yes"})
     expect(page.locator("#still-there")).to_be_visible(timeout=(IDLE_SECONDS + 2) * 1000)
     page.wait_for_url(re.compile(r"/tablet/$"), timeout=(ASK_SECONDS + 3) * 1000)
     context.close()
 
 
 def test_a_crisis_screen_stays_until_staff_are_done(browser, quick_tablet):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=quick_tablet.url)
-    page = context.new_page()
-    page.goto("/tablet/en/self-check")
-    fill(page, {**CALM_ANSWERS, "self_harm": "plan"}, consent=True)
-    page.click("form.selfcheck button[type=submit]")
+    context, page = outcome_on_a_tablet(browser, quick_tablet, {"width": 360, "height": 740},
+                                        {**CALM_ANSWERS, "self_harm": "plan"}, consent=True)
     heading = page.get_by_role("heading", name="Please show this screen to the front desk now")
     expect(heading).to_be_visible()
     page.wait_for_timeout((IDLE_SECONDS + ASK_SECONDS + 2) * 1000)
