@@ -23,9 +23,7 @@ from .printed import PAPERS, PrintedPdf, comparable, has_page_number, print_pdf,
 pytestmark = pytest.mark.browser
 
 # One language fits 3 pages, a pair 6 (body at 11 pt alone, 10 pt in a pair; sources and notes at 9 pt).
-# Issue 16 asks for 3 and 6 pages; article 1.1 (issue 15) made es, vi and ar one page longer alone and some pairs
-# one page longer too. Held here at what prints today, so it cannot grow further unseen; back to 3 and 6 is open.
-PAGE_LIMIT = {1: 4, 2: 7}
+PAGE_LIMIT = {1: 3, 2: 6}
 BODY_POINTS = {1: 11, 2: 10}
 SMALLEST_POINTS = 9
 # Up to this many languages every ordered pair is printed in every run; beyond it, a daily rotation.
