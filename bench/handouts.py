@@ -3,7 +3,8 @@
 Serves the site with the README's production command, prints each handout from Debian's Chromium (one
 browser, one page reused) and reads the PDFs: pages, how far down its last page the text reaches ("last
 %", the room left before another page), lines printed over other lines, section headings missing from
-the text, and the smallest type. Limits: one language 3 pages, a pair 6, no overlap, no heading missing.
+the text, glyphs printed at the edge of the margins ("strays"), and the smallest type. Limits: one language
+3 pages, a pair 6, no overlap, no stray, no heading missing.
 With ``--png DIR`` it also renders the pages of the handouts named by ``--look`` to PNG (``pdftoppm -r
 80``) for a person to look at.
 
@@ -54,18 +55,20 @@ def main() -> int:
     with gunicorn() as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1000, "height": 800})
-        print(f"{'handout':<14}" + "".join(f"{paper + ' pages':>13}{'last %':>7}{'overlaps':>9}{'min pt':>7}"
-                                           for paper in PAPERS) + "  headings")
+        columns = "".join(f"{paper + ' pages':>13}{'last %':>7}{'overlaps':>9}{'strays':>7}{'min pt':>7}"
+                          for paper in PAPERS)
+        print(f"{'handout':<14}{columns}  headings")
         for tags in handouts():
             page.goto(base + handout_url(tags))
             cells, missing = [], set()
             for paper in PAPERS:
                 pdf = PrintedPdf(print_pdf(page, paper))
-                pages, over = len(pdf.pages), pdf.overlaps()
+                pages, over, strays = len(pdf.pages), pdf.overlaps(), pdf.strays()
                 missing |= set(missing_headings(strings, pdf, tags))
-                ok = pages <= PAGE_LIMIT[len(tags)] and not over
+                ok = pages <= PAGE_LIMIT[len(tags)] and not over and not strays
                 failures += not ok
-                cells.append(f"{pages:>13}{pdf.last_page_filled():>7.0%}{len(over):>9}{pdf.smallest_size():>7.1f}")
+                cells.append(f"{pages:>13}{pdf.last_page_filled():>7.0%}{len(over):>9}{len(strays):>7}"
+                             f"{pdf.smallest_size():>7.1f}")
                 if args.png and tags in look:
                     args.png.mkdir(parents=True, exist_ok=True)
                     with tempfile.NamedTemporaryFile(suffix=".pdf") as file:

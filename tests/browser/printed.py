@@ -21,6 +21,12 @@ PAPERS = ("A4", "Letter")
 TOUCH = 0.5
 _CELL = 12.0  # points: glyphs are bucketed by position so only neighbours are compared
 _ALEFS = "\u0627\u0623\u0625\u0622"
+# The handout's page margins (static/css/handout.css, @page: 15 mm at the top, 12 mm at the bottom), in points:
+# the running header and the page number print inside them, the body between them.
+TOP_MARGIN = 15 * 72 / 25.4
+BOTTOM_MARGIN = 12 * 72 / 25.4
+# The running header and the page number print at least this far (points) from the body, well inside the margins.
+MARGIN_GUARD = 6
 
 
 @dataclass(frozen=True)
@@ -91,11 +97,24 @@ class PrintedPdf:
                         return found
         return found
 
+    def strays(self) -> list[tuple[int, str, float]]:
+        """Glyphs (page, text, top) printed at the edge of a page's body, in the margin where neither the
+        running header nor the page number prints: what Chromium leaves at the foot of a page when it paints
+        a mark that rises above the next page's first line (a hamza, a fatha) on both pages."""
+        header_end, footer_start = TOP_MARGIN - MARGIN_GUARD, self.height - BOTTOM_MARGIN + MARGIN_GUARD
+        body_top, body_bottom = TOP_MARGIN, self.height - BOTTOM_MARGIN
+        # By baseline: a line of the body may have taller glyph boxes than its line (CJK fonts do), never a
+        # baseline outside the body.
+        return [(number, glyph.text, round(glyph.top, 1)) for number, glyphs in enumerate(self.pages, start=1)
+                for glyph in glyphs
+                if not body_top <= glyph.baseline <= body_bottom
+                and not glyph.bottom <= header_end and not footer_start <= glyph.top]
+
     def smallest_size(self) -> float:
         """The smallest font size, in points, of any glyph printed."""
         return min(glyph.size for glyphs in self.pages for glyph in glyphs)
 
-    def last_page_filled(self, top_margin: float = 54, bottom_margin: float = 43) -> float:
+    def last_page_filled(self, top_margin: float = TOP_MARGIN, bottom_margin: float = BOTTOM_MARGIN) -> float:
         """How far down the last page's body the text reaches, from 0 (empty) to 1 (full): the room left
         before the handout needs another page."""
         body = [glyph.bottom for glyph in self.pages[-1]
@@ -115,8 +134,10 @@ class PrintedPdf:
         right = self._pdftotext("-x", half, "-y", "0", "-W", wide, "-H", tall)
         return "\n".join(left + right)
 
-    def margin_texts(self, top_points: float = 52, bottom_points: float = 40) -> list[tuple[str, str]]:
-        """Each page's (top margin, bottom margin) text: the running header and the page number."""
+    def margin_texts(self, top_points: float = TOP_MARGIN - MARGIN_GUARD,
+                     bottom_points: float = BOTTOM_MARGIN - MARGIN_GUARD) -> list[tuple[str, str]]:
+        """Each page's (top margin, bottom margin) text: the running header and the page number, read from
+        a little less than the margins, so no line of the body is read with them."""
         wide = str(int(self.width) + 1)
         top = self._pdftotext("-x", "0", "-y", "0", "-W", wide, "-H", str(int(top_points)))
         bottom = self._pdftotext("-x", "0", "-y", str(int(self.height - bottom_points)), "-W", wide,

@@ -23,9 +23,7 @@ from .printed import PAPERS, PrintedPdf, comparable, has_page_number, print_pdf,
 pytestmark = pytest.mark.browser
 
 # One language fits 3 pages, a pair 6 (body at 11 pt alone, 10 pt in a pair; sources and notes at 9 pt).
-# Issue 16 asks for 3 and 6 pages; article 1.1 (issue 15) made es, vi and ar one page longer alone and some pairs
-# one page longer too. Held here at what prints today, so it cannot grow further unseen; back to 3 and 6 is open.
-PAGE_LIMIT = {1: 4, 2: 7}
+PAGE_LIMIT = {1: 3, 2: 6}
 BODY_POINTS = {1: 11, 2: 10}
 SMALLEST_POINTS = 9
 # Up to this many languages every ordered pair is printed in every run; beyond it, a daily rotation.
@@ -99,6 +97,7 @@ def test_a_handout_prints_within_its_pages_readably_and_without_text_over_text(p
         label = f"{'+'.join(tags)} on {paper}"
         assert len(pdf.pages) <= PAGE_LIMIT[len(tags)], f"{label}: {len(pdf.pages)} pages"
         assert pdf.overlaps() == [], f"{label}: text printed over text"
+        assert pdf.strays() == [], f"{label}: text at the edge of the margins"
         assert pdf.smallest_size() >= SMALLEST_POINTS - 0.01, f"{label}: type smaller than {SMALLEST_POINTS} pt"
         assert missing_headings(live_server.app, pdf, tags) == [], label
         for number, (header, footer) in enumerate(pdf.margin_texts(), start=1):
@@ -119,6 +118,17 @@ def test_the_overlap_check_sees_a_section_printed_over_the_one_above(print_page,
     # A section pulled up over the one before it: what the old handouts printed on their last page.
     page.evaluate(f"() => {{ document.querySelector('[data-row=summary] .handout-cell').style.marginTop = '{pull}'; }}")
     assert PrintedPdf(print_pdf(page, "A4")).overlaps(), "a section drawn over the one above it must be seen"
+
+
+def test_the_margin_check_sees_a_glyph_printed_just_below_the_body(print_page):
+    page = print_page
+    page.goto(handout_url(("ar", "en")))
+    assert PrintedPdf(print_pdf(page, "Letter")).strays() == []
+    # A mark at the top of the bottom margin, on every page: where Chromium printed the fatha over the first line
+    # of one page a second time, at the foot of the page before.
+    page.evaluate("""() => { const sheet = [...document.styleSheets].find(sheet => sheet.href.includes('handout.css'));
+        sheet.insertRule('@page { @bottom-left { content: "x"; vertical-align: top; } }', sheet.cssRules.length); }""")
+    assert PrintedPdf(print_pdf(page, "Letter")).strays(), "a glyph between the body and the page number must be seen"
 
 
 def test_the_running_header_names_the_clinic_the_title_and_both_languages_on_every_page(print_page):
