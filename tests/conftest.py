@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from contextlib import contextmanager
+
 import pytest
+from sqlalchemy import create_engine, text
 
 from kinfo import create_app
 from kinfo.core.i18n import LANGUAGES, translated_languages
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+# The throwaway PostgreSQL server tests/run starts (it sets this); the PostgreSQL legs need it.
+POSTGRES_URL = os.environ.get("KINFO_TEST_POSTGRES_URL")
 
 
 @pytest.fixture
@@ -34,6 +41,47 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def client_from(app, address: str):
+    """A test client whose requests come from ``address`` (for the per-client limits)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+@contextmanager
+def new_postgres_database(prefix: str):
+    """A new, empty database on the test PostgreSQL server, dropped afterwards with whatever is connected."""
+    assert POSTGRES_URL, "the PostgreSQL legs need KINFO_TEST_POSTGRES_URL: tests/run starts a server and sets it"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request):
+    """A fresh database per test: a SQLite file, or a new database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield None  # the default: instance/kinfo.sqlite3
+        return
+    with new_postgres_database("kinfo_test") as url:
+        yield url
+
+
+@pytest.fixture
+def backend_app(make_app, database_url):
+    """The app on each backend in turn (SQLite, then PostgreSQL)."""
+    app = make_app(DATABASE_URL=database_url)
+    yield app
+    app.extensions["kinfo_db"].dispose()
 
 
 def pytest_generate_tests(metafunc):

@@ -12,8 +12,6 @@ from sqlalchemy import func, select
 from kinfo.core import db, limits
 from kinfo.core.models import RateCounter
 
-from ..selfcheck.test_storage import backend_app, database_url  # noqa: F401  (fixtures: SQLite, then PostgreSQL)
-
 WINDOW = timedelta(minutes=15)
 
 

@@ -23,7 +23,6 @@ from kinfo.core.models import KeyCheck
 
 from ..conftest import TEST_SECRET
 from ..load.submit_load import free_port
-from ..selfcheck.test_storage import database_url  # noqa: F401  (fixture: SQLite, then PostgreSQL)
 
 
 def downgrade(app, revision: str) -> None:

@@ -19,17 +19,16 @@ import sys
 import threading
 import time
 import uuid
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
+from ..conftest import new_postgres_database
 from ..selfcheck_helpers import CALM_ANSWERS
 
 ROOT = Path(__file__).resolve().parents[2]
-POSTGRES_URL = os.environ.get("KINFO_TEST_POSTGRES_URL")
 HOST = "kinfo.test"  # a public-looking name for the app's address, served on loopback
 pytestmark = pytest.mark.deploy
 
@@ -163,25 +162,15 @@ http {{
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    assert POSTGRES_URL, "the deployment test needs KINFO_TEST_POSTGRES_URL: tests/run starts a server and sets it"
-    name = f"kinfo_deploy_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    stack = Stack(tmp_path_factory.mktemp("deploy"), POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}")
-    with ExitStack() as cleanup:
-        cleanup.callback(admin.dispose)
-        cleanup.callback(lambda: _drop(admin, name))
-        cleanup.callback(stack.stop)
-        stack.start_instance("a")
-        stack.start_instance("b")
-        stack.start_nginx()
-        yield stack
-
-
-def _drop(admin, name: str) -> None:
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with new_postgres_database("kinfo_deploy") as database_url:
+        stack = Stack(tmp_path_factory.mktemp("deploy"), database_url)
+        try:
+            stack.start_instance("a")
+            stack.start_instance("b")
+            stack.start_nginx()
+            yield stack
+        finally:
+            stack.stop()
 
 
 def rows(stack, keys: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, func, select
 
-from ..selfcheck.test_storage import database_url  # noqa: F401  (fixture: SQLite, then PostgreSQL)
+from ..conftest import client_from
 from ..selfcheck_helpers import CALM_ANSWERS
 from ..staff_helpers import make_account
 
@@ -98,11 +98,7 @@ def one_round(client, sent: Counter, statuses: Counter) -> None:
 def test_anonymous_requests_of_every_kind_grow_the_database_only_as_the_limits_allow(app):
     make_account(app)
     before, bytes_before = row_counts(app), database_bytes(app)
-    clients = []
-    for address in ADDRESSES:
-        client = app.test_client()
-        client.environ_base["REMOTE_ADDR"] = address
-        clients.append(client)
+    clients = [client_from(app, address) for address in ADDRESSES]
     sent, statuses = Counter(), Counter()
     started = time.monotonic()
     for _ in range(ROUNDS):

@@ -12,7 +12,6 @@ from kinfo.core import db
 
 from ..conftest import TEST_SECRET
 from ..selfcheck_helpers import answers, new_key, reference_in, row_count, submit
-from .test_storage import backend_app, database_url  # noqa: F401  (fixtures: SQLite, then PostgreSQL)
 
 
 def test_the_connection_that_stores_a_self_check_syncs_each_commit_to_disk(backend_app):  # noqa: F811

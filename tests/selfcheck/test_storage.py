@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
-import uuid
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from kinfo import create_app
@@ -19,32 +17,6 @@ from kinfo.selfcheck import storage as submissions
 
 from ..conftest import TEST_SECRET
 from ..selfcheck_helpers import answers, new_key, reference_in, row_count, submit
-
-POSTGRES_URL = os.environ.get("KINFO_TEST_POSTGRES_URL")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """A fresh database per test: a SQLite file, or a new database on the test PostgreSQL server."""
-    if request.param == "sqlite":
-        yield None  # the default: instance/kinfo.sqlite3
-        return
-    assert POSTGRES_URL, "the PostgreSQL leg needs KINFO_TEST_POSTGRES_URL: tests/run starts a server and sets it"
-    name = f"kinfo_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture
-def backend_app(make_app, database_url):
-    app = make_app(DATABASE_URL=database_url)
-    yield app
-    app.extensions["kinfo_db"].dispose()
 
 
 def stored(app) -> list[Submission]:

@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, text, update
 
 from kinfo.core.models import RateCounter
 
+from ..conftest import client_from
 from ..selfcheck_helpers import CALM_ANSWERS, answers, new_key, reference_in, row_count, submit
-from .test_storage import database_url  # noqa: F401  (fixture: SQLite, then PostgreSQL)
 
 PER_CLIENT, IN_ALL = 2, 3
 
@@ -25,12 +25,6 @@ def limited_app(make_app, database_url):  # noqa: F811
                    SUBMISSIONS_PER_MINUTE=IN_ALL)
     yield app
     app.extensions["kinfo_db"].dispose()
-
-
-def client_from(app, address: str):
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
 
 
 def send_json(client, key: str, data: dict | None = None, lang: str = "en"):

@@ -12,9 +12,10 @@ import pytest
 from kinfo.core.config import ConfigurationError
 from kinfo.core.i18n import LANGUAGES
 
+from ..conftest import client_from
 from ..pages import visible_text
 from ..selfcheck_helpers import answers, new_key, reference_in, row_count, submit
-from .test_submission_limits import client_from, make_read_only
+from .test_submission_limits import make_read_only
 
 FRONT_DESK = "Please show this screen at the front desk."
 FRONT_DESK_NOW = "Please show this screen to the front desk now"

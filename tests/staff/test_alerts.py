@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from kinfo.core.models import AlertOutbox
 from kinfo.staff.alerts import send_pending
 
-from ..selfcheck.test_storage import database_url  # noqa: F401 (the SQLite and PostgreSQL fixture)
 from ..selfcheck_helpers import answers, new_key, reference_in, submit
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, func, select, update
 
 from kinfo.core.models import AuditEvent, AuditTally, RateCounter, StaffSession
 
-from ..selfcheck.test_storage import database_url  # noqa: F401  (fixture: SQLite, then PostgreSQL)
+from ..conftest import client_from
 from ..staff_helpers import make_account, sign_in
 
 # Lower than the defaults (5 and 20) so that each test checks few passwords: argon2 is slow on purpose.
@@ -24,12 +24,6 @@ def limited_app(make_app, database_url):  # noqa: F811
                    STAFF_MAX_FAILURES_PER_CLIENT=PER_CLIENT)
     yield app
     app.extensions["kinfo_db"].dispose()
-
-
-def client_from(app, address: str):
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
 
 
 def count(app, model, *where) -> int:
