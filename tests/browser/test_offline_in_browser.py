@@ -28,6 +28,13 @@ def saved_offline(page, path: str) -> None:
                            timeout=20000)
 
 
+def offline_self_check(page, tag: str) -> None:
+    """Save a language on the phone, lose the network, and open its self-check (from the phone's copy)."""
+    saved_offline(page, f"/{tag}/")
+    page.context.set_offline(True)
+    page.goto(f"/{tag}/self-check")
+
+
 def rows(app) -> int:
     with app.extensions["kinfo_sessionmaker"]() as session:
         return session.scalar(select(func.count()).select_from(Submission))
@@ -100,9 +107,7 @@ def test_offline_a_saved_language_opens_and_an_unsaved_one_says_so_in_its_own_wo
 def test_an_offline_self_check_is_kept_then_stored_exactly_once(page, live_server):
     app = live_server.app
     before = rows(app)
-    saved_offline(page, "/en/")
-    page.context.set_offline(True)
-    page.goto("/en/self-check")
+    offline_self_check(page, "en")
     fill(page, {**CALM_ANSWERS, "pregnant": "yes"})
     page.check("#consent")
     page.click("button[type=submit]")
@@ -133,9 +138,7 @@ def test_an_offline_self_check_is_kept_then_stored_exactly_once(page, live_serve
 def test_offline_the_result_page_offers_to_send_and_keeps_nothing_until_the_box_is_ticked(page, live_server):
     app = live_server.app
     before = rows(app)
-    saved_offline(page, "/ar/")
-    page.context.set_offline(True)
-    page.goto("/ar/self-check")
+    offline_self_check(page, "ar")
     fill(page, {**CALM_ANSWERS, "pregnant": "yes"})
     page.click("button[type=submit]")
     page.wait_for_selector(".send-answers")
@@ -194,9 +197,7 @@ def test_the_phone_works_out_the_same_outcome_as_the_server_in_the_page_language
     page.goto("/es/self-check")
     answer(page)
     online = outcome_and_answers(page)
-    saved_offline(page, "/es/")
-    page.context.set_offline(True)
-    page.goto("/es/self-check")
+    offline_self_check(page, "es")
     answer(page)
     offline = outcome_and_answers(page)
     assert offline == online
@@ -224,9 +225,7 @@ def test_offline_the_phone_refuses_what_the_server_refuses_with_the_same_words(p
     answer(page)
     page.wait_for_selector(".error-summary li")
     online = error_summary(page)
-    saved_offline(page, "/ar/")
-    page.context.set_offline(True)
-    page.goto("/ar/self-check")
+    offline_self_check(page, "ar")
     answer(page)
     page.wait_for_selector("#offline-errors:not([hidden]) li")
     assert error_summary(page) == online and len(online) == 2
@@ -239,9 +238,7 @@ def test_offline_the_phone_refuses_what_the_server_refuses_with_the_same_words(p
 
 
 def test_a_crisis_answer_offline_shows_help_at_once(page, live_server):
-    saved_offline(page, "/ar/")
-    page.context.set_offline(True)
-    page.goto("/ar/self-check")
+    offline_self_check(page, "ar")
     fill(page, {**CALM_ANSWERS, "self_harm": "plan"})
     page.click("button[type=submit]")
     # the result page's own card (the form shows one too, as soon as the answer is given)
