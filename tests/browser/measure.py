@@ -24,11 +24,7 @@ new PerformanceObserver((list) => {
 # out what is meant to be off screen (visually hidden text, the skip link) and what scrolls on its own.
 CUT_OR_SIDEWAYS = """() => {
   const width = document.documentElement.clientWidth, problems = [];
-  // Visually hidden on purpose: the usual classes, or text clipped to nothing for screen readers only (the
-  // crisis strip's heading on a phone).
-  const clippedAway = (el) => getComputedStyle(el).clip === 'rect(0px, 0px, 0px, 0px)';
-  const offScreen = (el) => el.closest('.visually-hidden, .skip-link, template, [hidden], details:not([open]) > nav')
-    || clippedAway(el);
+  const offScreen = (el) => el.closest('.visually-hidden, .skip-link, template, [hidden], details:not([open]) > nav');
   const scrollsItself = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
     const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
   const nameOf = (el) => el.nodeName + (el.id ? '#' + el.id : '')
@@ -37,6 +33,8 @@ CUT_OR_SIDEWAYS = """() => {
     if (offScreen(el) || scrollsItself(el)) continue;
     const style = getComputedStyle(el);
     if (style.display === 'none' || style.visibility === 'hidden' || style.position === 'fixed') continue;
+    // Clipped to nothing on purpose, for screen readers only (the crisis strip's heading on a phone).
+    if (style.clip === 'rect(0px, 0px, 0px, 0px)') continue;
     const box = el.getBoundingClientRect();
     if (box.width === 0 && box.height === 0) continue;
     if (box.left < -1 || box.right > width + 1) {
