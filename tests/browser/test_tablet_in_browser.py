@@ -6,7 +6,6 @@ axe on a phone and a desktop, left to right and right to left."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,11 +14,10 @@ from kinfo import create_app
 
 from ..conftest import TEST_SECRET
 from ..selfcheck_helpers import CALM_ANSWERS
-from .conftest import LiveServer
+from .conftest import SCREENSHOTS, LiveServer
 from .measure import axe_violations, wait_until_saved_offline
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/work/notes/shots/17b")
 IDLE_SECONDS, ASK_SECONDS = 3, 3
 LEFT_BEHIND = """async () => ({
   caches: await caches.keys(),
@@ -113,7 +111,7 @@ def test_a_half_filled_form_asks_still_there_then_returns_to_the_start(browser, 
     expect(dialog).to_be_hidden()
     assert page.is_checked("#adult-yes") and page.input_value("#notes") == "typed by the last patient"
     expect(dialog).to_be_visible(timeout=(IDLE_SECONDS + 2) * 1000)
-    page.screenshot(path=str(SHOTS / "still-there-en-360.png"))
+    page.screenshot(path=str(SCREENSHOTS / "tablet-still-there-en-360.png"))
     page.wait_for_url(re.compile(r"/tablet/$"), timeout=(ASK_SECONDS + 3) * 1000)
     page.go_back()
     page.wait_for_timeout(500)
@@ -178,7 +176,8 @@ def test_every_tablet_page_passes_axe(browser, live_server, quick_tablet, tag, s
     problems = {}
 
     def look(name: str) -> None:
-        page.screenshot(path=str(SHOTS / f"{name}-{tag}-{size}.png"), full_page=name not in ("form", "still-there"))
+        page.screenshot(path=str(SCREENSHOTS / f"tablet-{name}-{tag}-{size}.png"),
+                        full_page=name not in ("form", "still-there"))
         problems[name] = axe_violations(page)
 
     page.goto("/tablet/")
@@ -192,6 +191,8 @@ def test_every_tablet_page_passes_axe(browser, live_server, quick_tablet, tag, s
     fill(page, {**CALM_ANSWERS, "self_harm": "plan"}, consent=True)
     page.click("form.selfcheck button[type=submit]")
     look("crisis")
+    # the desk reads the code off the screen: one line, never "CFDH-" then "3JKE"
+    assert page.evaluate("() => document.querySelector('.reference').getClientRects().length") == 1
     page.click(".staff-done summary")
     # Judged from the top, like every page: opening it scrolls, and axe counts whatever the sticky "Leave this
     # page" bar happens to cover at that moment as too small a target.
