@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import uuid
 from contextlib import contextmanager
+from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from kinfo import create_app
-from kinfo.core.i18n import LANGUAGES, translated_languages
+from kinfo.core.i18n import LANGUAGES, Language, translated_languages
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 # The throwaway PostgreSQL server tests/run starts (it sets this); the PostgreSQL legs need it.
@@ -84,10 +85,45 @@ def backend_app(make_app, database_url):
     app.extensions["kinfo_db"].dispose()
 
 
+# The heavier browser flows (offline, install, reflow, layout shifts, listen, leave…) run in full for these
+# languages — the source, both scripts of every right-to-left and CJK kind we ship first, and a long one — and
+# for a rotating sample of the others; every page check runs in every language.
+ALWAYS_IN_FULL = ("en", "ar", "zh-Hans", "de")
+SAMPLE_SIZE = 1
+
+
+def sampled_languages(day: date | None = None, setting: str | None = None) -> tuple[Language, ...]:
+    """The languages the heavier flows run in today: ``ALWAYS_IN_FULL`` and ``SAMPLE_SIZE`` of the others,
+    a different one each day, so every language has its turn within ``len(others)`` days.
+
+    ``KINFO_TEST_LANGUAGES`` overrides the sample: ``all`` for every language (before a release), or a
+    comma-separated list of tags (to reproduce a failure)."""
+    setting = os.environ.get("KINFO_TEST_LANGUAGES", "") if setting is None else setting
+    if setting.strip() == "all":
+        return LANGUAGES
+    always = [language for language in LANGUAGES if language.tag in ALWAYS_IN_FULL]
+    if setting.strip():
+        wanted = {tag.strip().lower() for tag in setting.split(",")}
+        return tuple(always + [language for language in LANGUAGES if language.url_tag in wanted
+                               and language not in always])
+    others = [language for language in LANGUAGES if language.tag not in ALWAYS_IN_FULL]
+    start = (day or date.today()).toordinal() * SAMPLE_SIZE
+    sample = [others[(start + offset) % len(others)] for offset in range(min(SAMPLE_SIZE, len(others)))]
+    return tuple(language for language in LANGUAGES if language in always or language in sample)
+
+
+def pytest_report_header(config):
+    tags = ", ".join(language.tag for language in sampled_languages())
+    return f"kinfo: heavier browser flows run in {tags} (KINFO_TEST_LANGUAGES=all for every language)"
+
+
 def pytest_generate_tests(metafunc):
-    """``language`` and ``translated_language`` parameters run once per shipped language, Arabic always in."""
+    """``language`` and ``translated_language`` parameters run once per shipped language; a test marked
+    ``sampled_languages`` (a heavier browser flow) runs in today's sample instead."""
     if "language" in metafunc.fixturenames:
-        metafunc.parametrize("language", LANGUAGES, ids=[language.tag for language in LANGUAGES])
+        sampled = metafunc.definition.get_closest_marker("sampled_languages") is not None
+        languages = sampled_languages() if sampled else LANGUAGES
+        metafunc.parametrize("language", languages, ids=[language.tag for language in languages])
     if "translated_language" in metafunc.fixturenames:
         languages = translated_languages()
         metafunc.parametrize("translated_language", languages, ids=[language.tag for language in languages])

@@ -27,8 +27,9 @@ class Language:
     babel_locale: str  # the catalog folder under translations/
     endonym: str  # the language's name in its own script, for the menu
     direction: Literal["ltr", "rtl"]
-    # How the text was made: "source" (written in this language) or "ai" (translated with an AI model and
-    # checked by a second, independent AI reading). Shown on every page of the language.
+    # How the text was made: "source" (written in this language) or "ai" (translated with an AI model against
+    # the language's glossary, then read back by two more independent AI sessions: a native review of every
+    # entry and a safety reading). Shown on every page of the language.
     translation_method: Literal["source", "ai"]
     medical_review: bool  # has a qualified medical translator reviewed this language?
     # The language's name in English, as a caller says it to an English-speaking phone line to get an
@@ -54,6 +55,20 @@ LANGUAGES: tuple[Language, ...] = (
     Language("zh-Hans", "zh_Hans", "简体中文", "ltr", "ai", False, "Mandarin Chinese"),
     Language("vi", "vi", "Tiếng Việt", "ltr", "ai", False, "Vietnamese"),
     Language("ar", "ar", "العربية", "rtl", "ai", False, "Arabic"),
+    Language("ko", "ko", "한국어", "ltr", "ai", False, "Korean"),
+    # Babel reads "tl" as Filipino (fil_PH): a catalog folder named tl would never be found, so the URL and
+    # <html lang> say tl and the catalog is Babel's fil.
+    Language("tl", "fil", "Tagalog", "ltr", "ai", False, "Tagalog"),
+    Language("ru", "ru", "Русский", "ltr", "ai", False, "Russian"),
+    Language("ht", "ht", "Kreyòl ayisyen", "ltr", "ai", False, "Haitian Creole"),
+    Language("fr", "fr", "Français", "ltr", "ai", False, "French"),
+    Language("pl", "pl", "Polski", "ltr", "ai", False, "Polish"),
+    Language("pt-BR", "pt_BR", "Português (Brasil)", "ltr", "ai", False, "Portuguese"),
+    Language("it", "it", "Italiano", "ltr", "ai", False, "Italian"),
+    Language("ja", "ja", "日本語", "ltr", "ai", False, "Japanese"),
+    Language("de", "de", "Deutsch", "ltr", "ai", False, "German"),
+    Language("fa", "fa", "فارسی", "rtl", "ai", False, "Farsi"),
+    Language("zh-Hant", "zh_Hant", "繁體中文", "ltr", "ai", False, "Cantonese or Mandarin"),
 )
 
 BY_URL_TAG: dict[str, Language] = {language.url_tag: language for language in LANGUAGES}

@@ -76,6 +76,7 @@ def menu_violations(page) -> list:
     return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:3]} for v in result.response["violations"]]
 
 
+@pytest.mark.sampled_languages
 def test_the_open_language_menu_covers_the_page_without_moving_it_and_stays_accessible(page, language):
     page.goto(f"/{language.url_tag}/")
     assert axe_violations(page) == []
@@ -114,6 +115,7 @@ OFFLINE_PAGE_TYPES = {"article": "/{tag}/", "self-check": "/{tag}/self-check", "
                       "offline page": "/{tag}/offline"}
 
 
+@pytest.mark.sampled_languages
 @pytest.mark.parametrize("page_type", list(OFFLINE_PAGE_TYPES))
 def test_nothing_moves_after_load_even_when_the_offline_copy_is_saved(browser, live_server, language, page_type):
     context = browser.new_context(viewport=PHONE, base_url=live_server.url)
@@ -142,6 +144,7 @@ def settled_layout_shifts(browser, live_server, path: str) -> list[dict]:
     return shifts
 
 
+@pytest.mark.sampled_languages
 def test_nothing_moves_on_an_error_page(browser, live_server, language):
     assert settled_layout_shifts(browser, live_server, f"/{language.url_tag}/no-such-page") == []
 

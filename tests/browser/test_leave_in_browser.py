@@ -14,6 +14,7 @@ def history_length(page) -> int:
     return page.evaluate("() => history.length")
 
 
+@pytest.mark.sampled_languages
 def test_leaving_replaces_the_page_so_back_does_not_return(page, live_server, language):
     tag = language.url_tag
     page.goto(f"/{tag}/")

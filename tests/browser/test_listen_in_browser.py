@@ -101,6 +101,7 @@ def test_listen_appears_when_the_phone_lists_its_voices_late_and_nothing_moves(b
     context.close()
 
 
+@pytest.mark.sampled_languages
 def test_the_whole_page_is_read_section_by_section_in_order_in_its_language(browser, live_server, language):
     context, page = open_article(browser, live_server, language.url_tag, [voice("fr-FR", name="Other"),
                                                                         voice(PHONE_VOICE[language.tag])])

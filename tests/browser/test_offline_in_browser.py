@@ -57,6 +57,7 @@ def fill(page, answers: dict[str, str]) -> None:
         page.check(f"#{question}-{answer}")
 
 
+@pytest.mark.sampled_languages
 def test_each_language_works_offline_with_zero_requests(page, live_server, language):
     tag = language.url_tag
     saved_offline(page, f"/{tag}/")
@@ -302,6 +303,7 @@ def test_an_update_is_offered_and_never_mixes_versions(browser, tmp_path, monkey
         context.close()
 
 
+@pytest.mark.sampled_languages
 def test_every_language_is_installable(browser, tmp_path, live_server, language):
     # A persistent profile: Chromium reports an incognito context as not installable.
     context = browser.browser_type.launch_persistent_context(

@@ -17,6 +17,7 @@ KEEP = """([key, tag]) => window.kinfoQueue.put({key, tag, answers: %s, consent:
                                               phone: '', created: Date.now()})""" % json.dumps(CALM_ANSWERS)
 
 
+@pytest.mark.sampled_languages
 def test_a_language_that_cannot_be_saved_says_so_beside_its_button_naming_it(page, live_server, language):
     page.goto(f"/{language.url_tag}/")
     wait_until_saved_offline(page)

@@ -12,8 +12,7 @@ from .measure import axe_violations
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_each_language_reads_well_on_a_small_phone(page, live_server, language, scheme):
+def _reads_well(page, live_server, language, scheme):
     page.emulate_media(color_scheme=scheme)
     page.goto(f"/{language.url_tag}/")
     page.evaluate("() => document.fonts.ready.then(() => true)")
@@ -28,16 +27,27 @@ def test_each_language_reads_well_on_a_small_phone(page, live_server, language, 
     page.screenshot(path=str(SCREENSHOTS / f"article-{language.tag}-{scheme}.png"), full_page=True)
 
 
-def test_arabic_flows_right_to_left_without_overrides(page):
-    page.goto("/ar/")
+def test_each_language_reads_well_on_a_small_phone(page, live_server, language):
+    _reads_well(page, live_server, language, "light")
+
+
+@pytest.mark.sampled_languages
+def test_each_language_reads_well_on_a_small_phone_in_dark_mode(page, live_server, language):
+    _reads_well(page, live_server, language, "dark")
+
+
+@pytest.mark.parametrize("tag", ["ar", "fa"])
+def test_right_to_left_languages_flow_right_to_left_without_overrides(page, tag):
+    page.goto(f"/{tag}/")
     assert page.evaluate("() => getComputedStyle(document.body).direction") == "rtl"
     crisis = page.locator(".crisis").bounding_box()
     first_item = page.locator(".crisis strong").first.bounding_box()
-    # The crisis box's accent border sits on the right in Arabic: its text starts from the right edge.
+    # The crisis box's accent border sits on the right: its text starts from the right edge.
     assert first_item["x"] + first_item["width"] > crisis["x"] + crisis["width"] - 40
     assert page.evaluate("() => getComputedStyle(document.querySelector('.crisis')).borderRightWidth") == "5px"
 
 
+@pytest.mark.sampled_languages
 def test_the_not_found_page_works_in_the_browser(page, live_server, language):
     response = page.goto(f"/{language.url_tag}/missing")
     assert response.status == 404

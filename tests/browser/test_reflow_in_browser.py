@@ -14,6 +14,7 @@ CONDITIONS = {"320 px wide": ({"width": 320, "height": 640}, None),
               "text at 200%": ({"width": 360, "height": 740}, "200%")}
 
 
+@pytest.mark.sampled_languages
 @pytest.mark.parametrize("condition", list(CONDITIONS))
 @pytest.mark.parametrize("page_type", list(PAGES))
 def test_every_page_reflows_without_sideways_scrolling_or_cut_text(browser, live_server, language, page_type,

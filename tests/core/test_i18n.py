@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, get_locale, gettext
 
 from kinfo.core.i18n import BY_URL_TAG, LANGUAGES, match_tag
 
 
-def test_the_registry_ships_the_five_languages_with_their_directions():
+def test_the_registry_ships_seventeen_languages_with_their_directions_and_honest_metadata():
     assert [(lang.tag, lang.direction) for lang in LANGUAGES] == [
-        ("en", "ltr"), ("es", "ltr"), ("zh-Hans", "ltr"), ("vi", "ltr"), ("ar", "rtl")]
+        ("en", "ltr"), ("es", "ltr"), ("zh-Hans", "ltr"), ("vi", "ltr"), ("ar", "rtl"), ("ko", "ltr"),
+        ("tl", "ltr"), ("ru", "ltr"), ("ht", "ltr"), ("fr", "ltr"), ("pl", "ltr"), ("pt-BR", "ltr"),
+        ("it", "ltr"), ("ja", "ltr"), ("de", "ltr"), ("fa", "rtl"), ("zh-Hant", "ltr")]
     assert all(lang.url_tag == lang.tag.lower() for lang in LANGUAGES)
+    assert len({lang.endonym for lang in LANGUAGES}) == len(LANGUAGES)
+    assert [lang.tag for lang in LANGUAGES if lang.translation_method == "source"] == ["en"]
     assert not any(lang.medical_review for lang in LANGUAGES), "no language has had a medical review yet"
+    assert all(lang.english_name for lang in LANGUAGES), "a caller to 988 needs the English name to say"
 
 
 @pytest.mark.parametrize(
@@ -27,10 +32,27 @@ def test_the_registry_ships_the_five_languages_with_their_directions():
         ("ar-EG,ar;q=0.8", "ar"),
         ("vi-VN", "vi"),
         ("en-GB", "en"),
-        ("fr-FR,fr;q=0.9", "en"),  # not shipped: English
-        ("fr-FR,fr;q=0.9,es;q=0.5", "es"),  # the first shipped language in the reader's list
-        ("de;q=0.9,vi;q=0.8", "vi"),
-        ("zh-TW", "en"),  # Traditional Chinese is not Simplified Chinese
+        ("hy-AM,hy;q=0.9", "en"),  # not shipped (Armenian): English
+        ("hy-AM,hy;q=0.9,es;q=0.5", "es"),  # the first shipped language in the reader's list
+        ("hy;q=0.9,vi;q=0.8", "vi"),
+        ("zh-TW", "zh-hant"),  # Traditional Chinese is not Simplified Chinese
+        ("zh-HK", "zh-hant"),
+        ("zh-MO", "zh-hant"),
+        ("zh-Hant", "zh-hant"),
+        ("fil", "tl"),  # Filipino is the standard form of Tagalog
+        ("fil-PH", "tl"),
+        ("tl", "tl"),
+        ("pt-PT", "pt-br"),
+        ("pt", "pt-br"),
+        ("fr-CA", "fr"),
+        ("fa-IR", "fa"),
+        ("ko-KR", "ko"),
+        ("ja-JP", "ja"),
+        ("de-AT", "de"),
+        ("ru-UA", "ru"),
+        ("pl-PL", "pl"),
+        ("it-CH", "it"),
+        ("ht-HT", "ht"),
         ("", "en"),
         ("*", "en"),
         ("garbage,,;q=x", "en"),
@@ -78,7 +100,8 @@ def test_a_known_tag_in_the_wrong_case_redirects_to_the_lower_case_url(client):
 
 def test_tags_match_with_likely_subtags():
     assert match_tag("es-419") is BY_URL_TAG["es"]
-    assert match_tag("zh-Hant") is None
+    assert match_tag("zh-Hant-TW") is BY_URL_TAG["zh-hant"]
+    assert match_tag("zh-Hans-SG") is BY_URL_TAG["zh-hans"]
     assert match_tag("ar-SA") is BY_URL_TAG["ar"]
 
 
@@ -101,3 +124,14 @@ def test_text_made_outside_a_request_is_in_english_unless_a_language_is_forced(a
         with force_locale("es"):
             assert gettext("Sources") == "Fuentes"
         assert gettext("Sources") == "Sources"
+
+
+def test_a_tagalog_page_is_tagalog_although_babel_names_the_catalog_filipino(app, client):
+    """Babel reads tl as Filipino (fil_PH): the URL and <html lang> say tl, the fil catalog is found."""
+    page = client.get("/tl/").get_data(as_text=True)
+    assert '<html lang="tl" dir="ltr"' in page
+    with app.test_request_context("/tl/"):
+        app.preprocess_request()
+        assert str(get_locale()) == "fil"
+        assert gettext("Leave this page") != "Leave this page"
+        assert gettext("Leave this page") in page

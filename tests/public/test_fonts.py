@@ -3,6 +3,10 @@ self-check's questions, outcomes and crisis help included, not only the article)
 
 from __future__ import annotations
 
+import re
+
+from kinfo.core.i18n import BY_URL_TAG
+
 from ..browser.fonts import missing_characters
 from ..pages import public_page_urls, visible_text
 from ..selfcheck_helpers import answers, submit
@@ -29,3 +33,26 @@ def test_no_character_on_any_page_lacks_a_glyph(app, client, language):
     missing = {name: missing_characters(visible_text(html)) for name, html in pages.items()}
     missing["rules.json"] = missing_characters(" ".join(shown))
     assert {name: chars for name, chars in missing.items() if chars} == {}
+
+
+# A letter each script's pages cannot do without, so the glyph check above is not passing on an empty page.
+OWN_SCRIPT = {
+    "ko": "[\uac00-\ud7a3]",  # Hangul syllables
+    "ja": "[\u3040-\u30ff]",  # kana
+    "zh-Hans": "[\u4e00-\u9fff]", "zh-Hant": "[\u4e00-\u9fff]",
+    "ar": "[\u0621-\u064a]", "fa": "[\u067e\u0686\u0698\u06af\u06cc\u06a9]",  # پ چ ژ گ ی ک: Persian letters
+    "ru": "[\u0410-\u044f]",  # Cyrillic
+    "ht": "[òèÒÈ]", "fr": "[éèàç]", "pl": "[ąęłńśźż]", "pt-BR": "[ãõç]", "vi": "[ăâđêôơư]", "de": "[äöüß]",
+    "es": "[áéíóúñ]", "it": "[àèéìòù]", "tl": "ng", "en": "[a-z]",
+}
+
+
+def test_each_language_is_written_in_its_own_script_and_the_fonts_draw_it(client, language):
+    text = visible_text(client.get(f"/{language.url_tag}/").get_data(as_text=True))
+    assert re.search(OWN_SCRIPT[language.tag], text)
+    assert missing_characters(text) == set()
+    if language.tag == "zh-Hant":
+        assert "醫" in text and "医" not in text, "Traditional characters, not Simplified"
+    if language.tag == "fa":
+        own_words = text.replace(BY_URL_TAG["ar"].endonym, "")  # the language menu names Arabic in Arabic
+        assert not re.search("[\u064a\u0643]", own_words), "Persian ی and ک, not the Arabic letters"

@@ -165,7 +165,7 @@ def test_the_outbox_row_comes_with_the_self_check_and_never_with_a_replay_on_eve
 
 
 @pytest.mark.parametrize(("setting", "value", "problem"), [
-    ("ALERT_LANGUAGE", "fr", "ALERT_LANGUAGE"), ("ALERT_INTERVAL_MINUTES", 0, "ALERT_INTERVAL_MINUTES"),
+    ("ALERT_LANGUAGE", "hy", "ALERT_LANGUAGE"), ("ALERT_INTERVAL_MINUTES", 0, "ALERT_INTERVAL_MINUTES"),
     ("ALERT_INTERVAL_MINUTES", "5", "ALERT_INTERVAL_MINUTES"),
     ("ALERT_EMAILS", ["nurse.clinic.example"], "ALERT_EMAILS"),
     ("ALERT_EMAILS", "a@x.example, b@y.example\nBcc: c@z.example", "ALERT_EMAILS"),
