@@ -45,6 +45,14 @@ def test_right_to_left_languages_flow_right_to_left_without_overrides(page, tag)
     # The crisis box's accent border sits on the right: its text starts from the right edge.
     assert first_item["x"] + first_item["width"] > crisis["x"] + crisis["width"] - 40
     assert page.evaluate("() => getComputedStyle(document.querySelector('.crisis')).borderRightWidth") == "5px"
+    # A phone number reads left to right inside right-to-left text: "+1 555 0100", never "0100 555 1+".
+    assert page.evaluate(READS_LEFT_TO_RIGHT, ".site-footer a[href^='tel:'] bdi")
+
+
+READS_LEFT_TO_RIGHT = """selector => { const node = document.querySelector(selector).firstChild;
+  const box = (i) => { const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+    return r.getBoundingClientRect(); };
+  return box(0).left < box(node.length - 1).left; }"""
 
 
 @pytest.mark.sampled_languages
