@@ -47,7 +47,9 @@ STAND_IN = """(() => {
   window.SpeechSynthesisUtterance = function (text) { this.text = text; this.lang = ''; this.voice = null; };
 })();"""
 
-PHONE_VOICE = {"en": "en-US", "es": "es-ES", "zh-Hans": "zh-CN", "vi": "vi-VN", "ar": "ar-SA"}
+PHONE_VOICE = {"en": "en-US", "es": "es-ES", "zh-Hans": "zh-CN", "vi": "vi-VN", "ar": "ar-SA", "ko": "ko-KR",
+               "tl": "fil-PH", "ru": "ru-RU", "ht": "ht-HT", "fr": "fr-FR", "pl": "pl-PL", "pt-BR": "pt-BR",
+               "it": "it-IT", "ja": "ja-JP", "de": "de-DE", "fa": "fa-IR", "zh-Hant": "zh-TW"}
 
 
 def voice(lang: str, local: bool = True, name: str | None = None) -> dict:
@@ -62,6 +64,11 @@ def open_article(browser, live_server, tag: str, voices: list[dict], auto: bool 
     page = context.new_page()
     page.goto(f"/{tag}/")
     return context, page
+
+
+def plain(text: str) -> str:
+    """Text with every run of white space (no-break and ideographic spaces too) as one space, as it is read."""
+    return " ".join(text.split())
 
 
 def spoken(page) -> list[dict]:
@@ -88,6 +95,22 @@ def test_a_traditional_chinese_or_cantonese_voice_does_not_read_simplified_chine
     context.close()
 
 
+@pytest.mark.parametrize(("tag", "voices", "offered"), [
+    ("zh-hant", [voice("zh-CN"), voice("cmn-Hans-CN")], False),  # Simplified Mandarin voices only
+    ("zh-hant", [voice("zh-TW")], True),
+    ("zh-hant", [voice("yue-HK")], True),  # Cantonese
+    ("tl", [voice("fil-PH")], True),  # phones name Tagalog voices Filipino
+], ids=["zh-Hant, Simplified voices only", "zh-Hant, Taiwan", "zh-Hant, Cantonese", "tl, Filipino voice"])
+def test_a_voice_reads_the_page_only_if_it_speaks_the_pages_language_and_script(browser, live_server, tag, voices,
+                                                                                  offered):
+    context, page = open_article(browser, live_server, tag, voices)
+    page.wait_for_load_state("load")
+    if offered:
+        page.locator(".listen-button").first.wait_for()
+    assert (page.locator(".listen-button").count() > 0) is offered
+    context.close()
+
+
 def test_listen_appears_when_the_phone_lists_its_voices_late_and_nothing_moves(browser, live_server):
     context, page = open_article(browser, live_server, "es", [])
     page.wait_for_load_state("load")
@@ -103,19 +126,19 @@ def test_listen_appears_when_the_phone_lists_its_voices_late_and_nothing_moves(b
 
 @pytest.mark.sampled_languages
 def test_the_whole_page_is_read_section_by_section_in_order_in_its_language(browser, live_server, language):
-    context, page = open_article(browser, live_server, language.url_tag, [voice("fr-FR", name="Other"),
-                                                                        voice(PHONE_VOICE[language.tag])])
+    other = voice("de-DE" if language.tag == "fr" else "fr-FR", name="Other")  # a voice of another language
+    context, page = open_article(browser, live_server, language.url_tag, [other, voice(PHONE_VOICE[language.tag])])
     page.click('.listen-button[data-listen-what="page"]')
     page.wait_for_function("() => document.getElementById('listen-player').hidden", timeout=20000)
     said = spoken(page)
     assert {entry["lang"] for entry in said} == {language.tag}
     assert {entry["voice"] for entry in said} == {f"Voice {PHONE_VOICE[language.tag]}"}
-    texts = [entry["text"] for entry in said]
-    assert texts[0] == page.inner_text("h1")
-    headings = page.locator(".section-head[data-listen] h2").all_inner_texts()
+    texts = [plain(entry["text"]) for entry in said]
+    assert texts[0] == plain(page.inner_text("h1"))
+    headings = [plain(text) for text in page.locator(".section-head[data-listen] h2").all_inner_texts()]
     positions = [texts.index(heading) for heading in headings]
     assert positions == sorted(positions), "sections in the order of the page"
-    first_paragraph = page.locator("#what-it-is p").first.inner_text()
+    first_paragraph = plain(page.locator("#what-it-is p").first.inner_text())
     assert first_paragraph in texts
     assert not any("[" in text for text in texts), "note numbers are not read"
     assert page.locator(".reading-aloud").count() == 0

@@ -13,15 +13,20 @@
   var player = document.getElementById("listen-player");
   var reading = null;  // { parts: [...], current: utterance, paused: bool } while reading
 
-  // Does a voice's language (en-US, zh_CN, cmn-Hans-CN, ...) say this page's language? Simplified Chinese
-  // wants a Mandarin voice of mainland China or Singapore, not a Cantonese or Taiwanese one.
+  // Does a voice's language (en-US, zh_CN, cmn-Hans-CN, fil-PH, ...) say this page's language? Tagalog voices
+  // are named Filipino (fil). Simplified Chinese wants a Mandarin voice of mainland China or Singapore;
+  // Traditional Chinese one of Taiwan, Hong Kong or Macau, or a Cantonese (yue) one.
   function speaks(voiceLang, pageLang) {
+    var same = { cmn: "zh", yue: "zh", fil: "tl" };
     var voice = voiceLang.replace(/_/g, "-").toLowerCase().split("-");
     var page = pageLang.toLowerCase().split("-");
-    var language = voice[0] === "cmn" ? "zh" : voice[0];
-    if (language !== page[0]) return false;
+    var language = same[voice[0]] || voice[0];
+    if (language !== (same[page[0]] || page[0])) return false;
     if (language !== "zh") return true;
-    return !voice.slice(1).some(function (part) { return ["hant", "tw", "hk", "mo"].indexOf(part) !== -1; });
+    var traditional = voice[0] === "yue" || voice.slice(1).some(function (part) {
+      return ["hant", "tw", "hk", "mo"].indexOf(part) !== -1;
+    });
+    return traditional === (page.indexOf("hant") !== -1);
   }
 
   // Only voices that run on the phone itself: they work offline, and the text goes to no other service.
