@@ -36,7 +36,7 @@ def test_the_environment_overrides_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("KINFO_CRISIS_REGION", "UK")
     app = create_app(instance_path=str(tmp_path))
     assert app.config["CLINIC_NAME"] == "Harbour Clinic"
-    assert "<bdi>999</bdi>" in app.test_client().get("/en/").get_data(as_text=True)
+    assert '<bdi dir="ltr">999</bdi>' in app.test_client().get("/en/").get_data(as_text=True)
 
 
 def test_development_makes_and_keeps_its_own_key(tmp_path):

@@ -28,7 +28,7 @@ def test_a_missing_page_under_a_known_language_answers_in_that_language(client):
 
 def test_the_404_page_keeps_crisis_help(client):
     page = client.get("/nowhere").get_data(as_text=True)
-    assert "<bdi>988</bdi>" in page
+    assert '<bdi dir="ltr">988</bdi>' in page
 
 
 def test_a_wrong_method_is_405_with_allow_and_a_page(client):

@@ -51,7 +51,7 @@ TEXT_ONLY_IN = "Text messages to this line are answered only in %(text_languages
 
 
 @pytest.mark.parametrize(("tag", "text_link", "button", "name", "guidance"), [
-    ("en", 'href="sms:988"', "Text <bdi>988</bdi>", "988 Suicide &amp; Crisis Lifeline", []),
+    ("en", 'href="sms:988"', 'Text <bdi dir="ltr">988</bdi>', "988 Suicide &amp; Crisis Lifeline", []),
     ("es", 'href="sms:988?body=AYUDA"', "AYUDA", "988 Línea de Prevención del Suicidio y Crisis",
      [(PRESS, {"option": "2"})]),
     ("vi", None, None, "988 Suicide &amp; Crisis Lifeline",

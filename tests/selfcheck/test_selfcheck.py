@@ -112,8 +112,8 @@ def test_every_flag_and_crisis_variant_renders_in_every_language(client, languag
 def test_a_plan_shows_the_emergency_number_before_anything_else(client):
     page = submit(client, answers(self_harm="plan")).get_data(as_text=True)
     crisis = page[page.index('class="crisis-card"'):]
-    assert crisis.index("Call <a href=\"tel:911\"><bdi>911</bdi></a> or go to the nearest emergency department now.") \
-        < crisis.index('href="tel:911"><') < crisis.index('href="tel:988"')
+    emergency = 'Call <a href="tel:911"><bdi dir="ltr">911</bdi></a> or go to the nearest emergency department now.'
+    assert crisis.index(emergency) < crisis.index('href="tel:911"><') < crisis.index('href="tel:988"')
 
 
 def test_thoughts_without_a_plan_put_the_crisis_line_before_the_emergency_number(client):
