@@ -106,13 +106,14 @@ def offline_page(lang: Language) -> Response:
     """Shown by the service worker when a page is not on this phone and there is no connection.
 
     The page a phone has saved may not be in the language the patient asked for: it carries, for every
-    other language, a short note in that language, and offline.js shows the one asked for."""
+    other language, a short note in that language, and offline.js shows the one asked for. It is no page
+    for search engines."""
     notes = []
     for other in LANGUAGES:
         if other != lang:
             with force_locale(other.babel_locale):
                 notes.append((other, Markup(render_template("pwa/_not_saved_note.html", other=other))))  # noqa: S704
-    return public_page(render_template("pwa/offline.html", not_saved_notes=notes))
+    return public_page(render_template("pwa/offline.html", not_saved_notes=notes, indexable=False))
 
 
 @bp.get("/<lang:lang>/offline-panel")

@@ -29,22 +29,26 @@ from .views import SITE
 @bp.get("/<lang:lang>/self-check/offline-form")
 def offline_form(lang: Language) -> Response:
     """The self-check form as it works offline: no session, no CSRF token; the page script computes the
-    outcome from the rules and keeps a consented submission on the phone until it can be sent."""
+    outcome from the rules and keeps a consented submission on the phone until it can be sent. Only the
+    service worker serves it (in place of the form itself), so search engines are told to leave it out."""
     form = form_class()(formdata=None)
     return public_page(render_template("selfcheck/form.html", form=form, questions=questions(), groups=GROUPS,
-                                       errors=[], answer_labels=ANSWER_LABELS, offline=True, flow=SITE))
+                                       errors=[], answer_labels=ANSWER_LABELS, offline=True, flow=SITE,
+                                       indexable=False))
 
 
 @bp.get("/<lang:lang>/self-check/result")
 def offline_result(lang: Language) -> Response:
-    """A result page shell the offline script fills in from answers kept on the phone."""
-    return public_page(render_template("selfcheck/offline_result.html", form=form_class()(formdata=None)))
+    """A result page shell the offline script fills in from answers kept on the phone (not for search
+    engines: without answers on the phone it shows nothing of its own)."""
+    return public_page(render_template("selfcheck/offline_result.html", form=form_class()(formdata=None),
+                                       indexable=False))
 
 
 @bp.get("/<lang:lang>/self-check/rules.json")
 def rules(lang: Language) -> Response:
     """The question table as data, in this language, for the offline page (the same table, not a copy)."""
-    response = public_page(json.dumps(rules_data(), ensure_ascii=False, sort_keys=True))
+    response = public_page(json.dumps(rules_data(), ensure_ascii=False, sort_keys=True, separators=(",", ":")))
     response.mimetype = "application/json"
     return response
 

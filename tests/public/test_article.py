@@ -12,20 +12,29 @@ from kinfo.core.i18n import LANGUAGES
 
 from ..pages import english_left_in, public_page_urls, visible_text
 
+# Pages only the service worker serves (offline, in place of the real ones): no page for search engines.
+OFFLINE_TWINS = {"selfcheck.offline_form", "selfcheck.offline_result", "pwa.offline_page"}
+
 
 def test_every_page_in_every_language_is_marked_with_its_language_and_direction(app, client):
-    for _endpoint, url in public_page_urls(app):
+    for endpoint, url in public_page_urls(app):
         response = client.get(url)
         assert response.status_code == 200, url
         page = response.get_data(as_text=True)
         tag = url.split("/")[1]
         language = next(lang for lang in LANGUAGES if lang.url_tag == tag)
         assert f'<html lang="{language.tag}" dir="{language.direction}"' in page, url
-        for other in LANGUAGES:
-            assert f'<link rel="alternate" hreflang="{other.tag}" href="http://127.0.0.1:5000/{other.url_tag}/' in page
-        assert '<link rel="alternate" hreflang="x-default" href="http://127.0.0.1:5000/">' in page
-        for other in LANGUAGES:  # the menu names each language in its own script
-            assert f'lang="{other.tag}" hreflang="{other.tag}" dir="{other.direction}"' in page
+        if endpoint in OFFLINE_TWINS:
+            assert '<meta name="robots" content="noindex">' in page and 'hreflang=' not in page, url
+        else:  # every page a search engine may show names its twin in every language
+            for other in LANGUAGES:
+                alternate = f'<link rel="alternate" hreflang="{other.tag}" href="http://127.0.0.1:5000/{other.url_tag}/'
+                assert alternate in page, url
+            assert '<link rel="alternate" hreflang="x-default" href="http://127.0.0.1:5000/">' in page
+            assert 'name="robots"' not in page, url
+        for other in LANGUAGES:  # the menu names each language in its own script, and direction where it differs
+            own_direction = f' dir="{other.direction}"' if other.direction != language.direction else ""
+            assert f'lang="{other.tag}"{own_direction} data-tag="{other.url_tag}"' in page, (url, other.tag)
             assert f">{other.endonym}</a>" in page
 
 
