@@ -47,16 +47,22 @@ def test_only_the_self_harm_answer_gives_crisis_help_before_any_error(browser, l
     context.close()
 
 
-@pytest.mark.parametrize("tag", ["en", "ar"])
-def test_offline_the_phone_puts_crisis_help_before_its_errors(page, live_server, tag):
+@pytest.mark.parametrize(("tag", "answer"), [("en", "sometimes"), ("ar", "sometimes"), ("en", "plan"), ("ar", "plan")])
+def test_offline_the_phone_puts_crisis_help_before_its_errors(page, live_server, tag, answer):
     saved_offline(page, f"/{tag}/")
     page.context.set_offline(True)
     page.goto(f"/{tag}/self-check")
-    page.check("#self_harm-sometimes")
+    page.check(f"#self_harm-{answer}")
     page.click("button[type=submit]")
     crisis_card_comes_first(page)
-    hrefs = page.locator(".crisis-card a.crisis-action").evaluate_all("l => l.map(a => a.getAttribute('href'))")
-    assert hrefs[0] == "tel:988" and hrefs[-1] == "tel:911", "no plan: 988 first, the emergency number last"
+    card = page.locator(".crisis-card")
+    hrefs = card.locator("a.crisis-action").evaluate_all("l => l.map(a => a.getAttribute('href'))")
+    if answer == "plan":
+        assert hrefs[0] == "tel:911" and "tel:988" in hrefs, "a plan: the emergency number first"
+        assert card.locator(".urgent").is_visible(), "and the words to go now"
+    else:
+        assert hrefs[0] == "tel:988" and hrefs[-1] == "tel:911", "no plan: 988 first, the emergency number last"
+        assert card.locator(".urgent").count() == 0
     assert page.locator("#offline-errors").is_visible()
 
 

@@ -57,8 +57,14 @@
     var line = document.querySelector("aside.crisis");
     if (line) line.hidden = items.length > 0;
     if (!items.length) return;
-    var first = items.some(function (item) { return item.flag.emergency_first; });
-    var card = clone(first ? "part-crisis-emergency-first" : "part-crisis"), slot = card.querySelector('[data-slot="text"]');
+    // One card is on the page, the one for an answer about a plan: the emergency number and the words "go
+    // now" first. For any other answer the crisis line comes first, the emergency number after it.
+    var card = clone("part-crisis"), slot = card.querySelector('[data-slot="text"]');
+    if (!items.some(function (item) { return item.flag.emergency_first; })) {
+      card.querySelector(".urgent").remove();
+      var actions = card.querySelector(".crisis-actions");
+      actions.querySelectorAll(".crisis-line.emergency").forEach(function (line) { actions.appendChild(line); });
+    }
     items.forEach(function (item) {
       var text = document.createElement("p"); text.textContent = item.flag.text;
       slot.parentNode.insertBefore(text, slot);
