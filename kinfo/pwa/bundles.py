@@ -14,14 +14,15 @@ from ..core.i18n import LANGUAGES, Language
 # Static files every language's offline copy needs (pages reference them by content-hashed URL). The app
 # icons of the manifests are not among them: a phone keeps them when the app is installed, and the pages
 # do not use them.
-BUNDLE_ASSETS = ("css/site.css", "css/handout.css", "js/pwa/offline.js", "js/public/leave-and-listen.js",
+BUNDLE_ASSETS = ("css/site.css", "js/pwa/offline.js", "js/public/leave-and-listen.js",
                  "js/selfcheck/form.js", "js/selfcheck/rules.js", "js/selfcheck/offline.js", "icons/icon.svg")
 # Pages of a language that work offline, by endpoint. The real self-check form is no-store (it carries a
 # CSRF token and a key): offline, the service worker answers with its cacheable twin, the offline form.
-# The handout prints its running header from a stylesheet of its own (handout.running_header). The handouts
-# page (handout.list_page) is left out: it leads to other languages' handouts, which are not on the phone.
-BUNDLE_PAGES = ("article.page", "selfcheck.offline_form", "selfcheck.offline_result", "handout.page",
-                "handout.running_header", "pwa.offline_page", "pwa.offline_panel", "selfcheck.rules", "pwa.manifest")
+# Handouts are not on the phone: they are for a clinic to print (online, from the handouts page), their text
+# is the article's, which is here and prints on its own, and with seventeen languages the phone's copy has
+# to stay small (at most 150 KB per language). Offline, a handout link opens the offline page.
+BUNDLE_PAGES = ("article.page", "selfcheck.offline_form", "selfcheck.offline_result", "pwa.offline_page",
+                "pwa.offline_panel", "selfcheck.rules", "pwa.manifest")
 # Pages of no language that every offline copy needs: where "Leave this page" goes by default.
 SHARED_PAGES = ("leave.page",)
 _lock = threading.Lock()

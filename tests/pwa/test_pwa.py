@@ -40,13 +40,24 @@ def test_the_service_worker_is_at_the_root_and_always_revalidated(client):
     assert "const VERSION = " in response.get_data(as_text=True)
 
 
+def test_a_phone_keeps_at_most_150_kb_per_language(client):
+    """The offline budget (bench/offline.py prints each figure): every page a patient needs offline, in
+    their own language, with the scripts and styles, in no more than 150 KB on the phone."""
+    sizes = {}
+    for language in LANGUAGES:
+        files = client.get(f"/{language.url_tag}/offline-bundle.json").json["files"]
+        sizes[language.tag] = sum(item["bytes"] for item in files)
+    assert max(sizes.values()) <= 150 * 1024, {tag: round(size / 1024, 1) for tag, size in sizes.items()}
+
+
 def test_each_bundle_lists_every_offline_file_with_its_hash(client, language):
     bundle = client.get(f"/{language.url_tag}/offline-bundle.json").json
     urls = [item["url"] for item in bundle["files"]]
     tag = language.url_tag
     for expected in (f"/{tag}/", f"/{tag}/self-check/offline-form", f"/{tag}/self-check/result",
-                     f"/{tag}/handout", f"/{tag}/offline", f"/{tag}/self-check/rules.json"):
+                     f"/{tag}/offline", f"/{tag}/self-check/rules.json"):
         assert expected in urls
+    assert not any("/handout" in url for url in urls), "handouts are printed by the clinic, online"
     assert any(url.startswith("/static/css/site.") for url in urls) and any("/icon." in url for url in urls)
     assert not any(url.endswith(".png") for url in urls), "install icons are kept by the phone, not the bundle"
     for item in bundle["files"]:
