@@ -63,6 +63,15 @@ def wait_for(port: int, process: subprocess.Popen, log: Path, seconds: float = 4
     raise RuntimeError(f"nothing answers on {port}: " + log.read_text(errors="replace")[-3000:])
 
 
+def throwaway_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for ``HOST``, valid for a day: (certificate, key) in ``folder``."""
+    certificate, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={HOST}",
+                    "-addext", f"subjectAltName=DNS:{HOST}", "-days", "1", "-keyout", str(key),
+                    "-out", str(certificate)], check=True, capture_output=True)
+    return certificate, key
+
+
 class Stack:
     """nginx on ``port`` (TLS), app instances on ``instances`` (name → port and process)."""
 
@@ -89,10 +98,7 @@ class Stack:
 
     def start_nginx(self, extra: str = "") -> None:
         """nginx in front of every started instance; ``extra`` goes into the server block (benchmarks)."""
-        certificate, key = self.folder / "cert.pem", self.folder / "key.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={HOST}",  # noqa: S603, S607
-                        "-addext", f"subjectAltName=DNS:{HOST}", "-days", "1", "-keyout", str(key),
-                        "-out", str(certificate)], check=True, capture_output=True)
+        certificate, key = throwaway_certificate(self.folder)
         self.certificate = certificate
         upstreams = "".join(f"    server 127.0.0.1:{instance['port']};\n" for instance in self.instances.values())
         user = "user root;\n" if os.geteuid() == 0 else ""
