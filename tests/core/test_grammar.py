@@ -60,6 +60,8 @@ def test_the_review_date_is_written_the_way_each_language_writes_dates(client, l
     page = client.get(f"/{language.url_tag}/").get_data(as_text=True)
     written = format_date(LAST_REVIEWED, "long", locale=language.babel_locale)
     assert written in page
+    # A date that ends in an abbreviation ("3 декабря 2026 г.") also ends its sentence: no second full stop.
+    assert f"{written}." not in page or not written.endswith("."), written
     if language.tag != "en":
         assert written != format_date(LAST_REVIEWED, "long", locale="en")
 
