@@ -78,6 +78,21 @@ def test_each_language_works_offline_with_zero_requests(page, live_server, langu
     assert all(url.startswith(live_server.url) for url in page.requested_urls)
 
 
+@pytest.mark.parametrize("tag", ["en", "ar"])
+def test_offline_print_or_save_prints_the_article_the_phone_keeps(page, live_server, tag):
+    saved_offline(page, f"/{tag}/")
+    page.context.set_offline(True)
+    page.reload()
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.click(".first-actions a[data-print-offline]")
+    assert page.evaluate("() => window.printed") == 1, "the print dialog for the article, not a dead link"
+    assert page.url.rstrip("/").endswith(f"/{tag}") and page.locator("article").count() == 1
+    page.context.set_offline(False)  # online, the same link opens the handout
+    page.click(".first-actions a[data-print-offline]")
+    page.wait_for_url(f"**/{tag}/handout")
+    assert page.evaluate("() => window.printed") is None
+
+
 def choose_language(page, tag: str) -> None:
     """Open the header's language control and choose a language."""
     page.click(".language-menu summary")

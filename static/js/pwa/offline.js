@@ -259,6 +259,18 @@
     document.title = note.querySelector(".not-saved-title").textContent;
   }
 
+  // "Print or save this guide" leads to the handout, which the phone does not keep (the clinic prints
+  // handouts online). With no connection the link prints this page instead: the article, which the phone
+  // does keep and which prints on its own. navigator.onLine is trusted only when it says "offline"; when it
+  // wrongly says "online", the link opens the offline page, which says the handout is not saved.
+  document.querySelectorAll("a[data-print-offline]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (navigator.onLine) return;
+      event.preventDefault();
+      window.print();
+    });
+  });
+
   // For shared phones: the queue, every offline copy and the service worker itself go.
   function clearEverything() {
     Promise.all([
