@@ -107,3 +107,16 @@ def test_a_public_page_carries_no_indentation(client):
     for url in ("/ar/", "/en/self-check/offline-form", "/vi/handout"):
         page = client.get(url).get_data(as_text=True)
         assert "\n " not in page and "\n\t" not in page, url
+
+
+def test_scripts_are_shipped_with_short_local_names_and_a_newer_script_stops_the_start():
+    from calmjs.parse.exceptions import ECMASyntaxError
+
+    from kinfo.core.assets import minified
+
+    script = (b"(function () {\n  // a comment\n  var longDescriptiveName = 1;\n"
+              b"  window.kept = longDescriptiveName;\n})();\n")
+    shipped = minified("js/example.js", script).decode()
+    assert "longDescriptiveName" not in shipped and "comment" not in shipped and "window.kept" in shipped
+    with pytest.raises(ECMASyntaxError):  # ES2015 is not read: it is never shipped unminified either
+        minified("js/newer.js", b"const f = () => 1;\n")
