@@ -55,15 +55,14 @@
     var old = container.querySelector(".crisis-card");
     if (old) old.remove();
     var line = document.querySelector("aside.crisis");
-    if (line) line.hidden = items.length > 0;
-    if (!items.length) return;
+    if (!items.length) { if (line) line.hidden = false; return; }
     // One card is on the page, the one for an answer about a plan: the emergency number and the words "go
     // now" first. For any other answer the crisis line comes first, the emergency number after it.
     var card = clone("part-crisis"), slot = card.querySelector('[data-slot="text"]');
     if (!items.some(function (item) { return item.flag.emergency_first; })) {
-      card.querySelector(".urgent").remove();
-      var actions = card.querySelector(".crisis-actions");
-      actions.querySelectorAll(".crisis-line.emergency").forEach(function (line) { actions.appendChild(line); });
+      var urgent = card.querySelector(".urgent"), actions = card.querySelector(".crisis-actions");
+      if (urgent) urgent.remove();
+      if (actions) actions.querySelectorAll(".crisis-line.emergency").forEach(function (one) { actions.appendChild(one); });
     }
     items.forEach(function (item) {
       var text = document.createElement("p"); text.textContent = item.flag.text;
@@ -71,6 +70,8 @@
     });
     slot.remove();
     container.insertBefore(card, before);
+    // The crisis line at the top goes only once the card is in its place: help is never off the page.
+    if (line) line.hidden = true;
     if (scroll) window.scrollTo(0, 0);
   }
 
