@@ -96,7 +96,7 @@ def test_offline_print_or_save_prints_the_article_the_phone_keeps(page, live_ser
 def choose_language(page, tag: str) -> None:
     """Open the header's language control and choose a language."""
     page.click(".language-menu summary")
-    page.click(f'.language-menu a[data-tag="{tag}"]')
+    page.click(f'.language-menu a[href^="/language/{tag}?"]')
 
 
 def test_offline_a_saved_language_opens_and_an_unsaved_one_says_so_in_its_own_words(page, live_server):
@@ -109,13 +109,13 @@ def test_offline_a_saved_language_opens_and_an_unsaved_one_says_so_in_its_own_wo
     page.wait_for_url("**/es/")
     assert page.evaluate("() => document.documentElement.lang") == "es"
     choose_language(page, "vi")
-    note = page.locator('.not-saved-note[data-missing="vi"]')
+    note = page.locator('[data-missing="vi"]')
     note.wait_for()
     # The page a phone has kept is Spanish or English; the words about Vietnamese are in Vietnamese, first.
     assert note.get_attribute("lang") == "vi"
     assert "Tiếng Việt" in note.inner_text() and "chưa được lưu trên điện thoại này" in note.inner_text()
     assert "Bạn đang không có kết nối mạng" in note.inner_text() and page.title() == "Bạn đang không có kết nối mạng"
-    assert page.locator(".not-saved-note:visible").count() == 1
+    assert page.locator("[data-missing]:visible").count() == 1
     shown_in = page.evaluate("() => document.documentElement.lang")
     not_saved = {"en": "is not saved on this phone", "es": "no está guardado en este teléfono"}[shown_in]
     missing = page.locator("#offline-language-missing")

@@ -12,6 +12,10 @@
   // Every URL comes from the server's routes (kinfo.pwa.views.page_routes), a placeholder for the tag.
   var routes = JSON.parse(notices.dataset.routes);
   function route(name, which) { return routes[name].replace(routes.placeholder, which); }
+  // The header menu's links: the language each leads to is in its own address (/language/<tag>?page=…).
+  var choosePrefix = routes.chooseLanguage.split(routes.placeholder)[0];
+  function menuLinks() { return Array.prototype.slice.call(document.querySelectorAll(".language-menu ul a")); }
+  function menuTag(link) { return link.pathname.slice(choosePrefix.length); }
 
   // The panel arrives after load (see loadPanel); until then what it would show is only remembered.
   var panel = null, status = { saved: [], saving: {}, failed: {}, queued: false, usage: null, persisted: null,
@@ -205,15 +209,18 @@
       panel = holder.content.querySelector("#offline-panel");
       // A row for each language of the header's menu, named as the menu names it.
       var list = panel.querySelector(".offline-languages"), row = panel.querySelector("#offline-language-row");
-      document.querySelectorAll(".language-menu ul a[data-tag]").forEach(function (link) {
+      menuLinks().forEach(function (link) {
+        var which = menuTag(link);
         var item = row.content.firstElementChild.cloneNode(true), name = item.querySelector('[data-slot="name"]');
-        item.dataset.tag = link.dataset.tag;
+        item.dataset.tag = which;
         name.textContent = link.textContent;
-        name.id = "offline-language-" + link.dataset.tag;
-        ["lang", "dir"].forEach(function (attribute) { name.setAttribute(attribute, link.getAttribute(attribute)); });
+        name.id = "offline-language-" + which;
+        ["lang", "dir"].forEach(function (attribute) {  // the menu writes dir only where it differs from the page's
+          if (link.hasAttribute(attribute)) name.setAttribute(attribute, link.getAttribute(attribute));
+        });
         var button = item.querySelector('[data-action="save"]');
         button.setAttribute("aria-describedby", name.id);
-        button.addEventListener("click", function () { save(link.dataset.tag); });
+        button.addEventListener("click", function () { save(which); });
         list.appendChild(item);
       });
       notices.parentNode.insertBefore(panel, notices);
@@ -243,12 +250,11 @@
     var missing = document.getElementById("offline-language-missing");
     if (!missing) return;
     // The language asked for: from the language-choice URL, or the page URL, whichever this is.
-    var path = window.location.pathname, choose = routes.chooseLanguage.split(routes.placeholder)[0];
-    var page = routes.article.split(routes.placeholder)[0];
-    var wanted = (path.indexOf(choose) === 0 ? path.slice(choose.length) : path.slice(page.length)).split("/")[0];
+    var path = window.location.pathname, page = routes.article.split(routes.placeholder)[0];
+    var wanted = (path.indexOf(choosePrefix) === 0 ? path.slice(choosePrefix.length) : path.slice(page.length)).split("/")[0];
     if (!wanted || wanted === tag) return;
-    var note = document.querySelector('.not-saved-note[data-missing="' + wanted + '"]');
-    var link = document.querySelector('.language-menu a[data-tag="' + wanted + '"]');
+    var note = document.querySelector('[data-missing="' + wanted + '"]');
+    var link = menuLinks().filter(function (one) { return menuTag(one) === wanted; })[0];
     if (!note || !link) return;
     note.hidden = false;
     var slot = missing.querySelector('[data-slot="language"]');
@@ -256,7 +262,7 @@
     slot.setAttribute("lang", link.getAttribute("lang"));
     missing.hidden = false;
     document.getElementById("offline-page-message").hidden = true;
-    document.title = note.querySelector(".not-saved-title").textContent;
+    document.title = note.querySelector("p").textContent;
   }
 
   // "Print or save this guide" leads to the handout, which the phone does not keep (the clinic prints
