@@ -96,7 +96,7 @@ def test_tablet_pages_have_no_offline_copy_no_service_worker_and_no_link_out_of_
         links = re.findall(r'<a [^>]*href="([^"]+)"', page)
         inside = [link for link in links if link.startswith(("/tablet/", "#", "tel:", "sms:"))]
         assert links == inside, (path, sorted(set(links) - set(inside)))
-        assert '<meta name="robots" content="noindex">' in page
+        assert '<meta name="robots" content="noindex">' in page and 'rel="alternate"' not in page, path
 
 
 def test_leave_this_page_returns_to_the_tablets_start_page(client):

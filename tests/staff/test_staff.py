@@ -86,7 +86,10 @@ def test_sign_in_starts_a_new_session_and_sign_out_ends_it_for_good(app, client)
     assert response.status_code == 302 and response.headers["Location"] == "/staff/"
     after = client.get_cookie("session").value
     assert after != before
-    assert client.get("/staff/").status_code == 200
+    for page in (client.get("/staff/login"), client.get("/staff/")):  # staff pages are for no search engine
+        html = page.get_data(as_text=True)
+        assert '<meta name="robots" content="noindex">' in html and 'rel="alternate"' not in html
+        assert "/static/css/staff." in html
     captured = after
     client.post("/staff/logout", data={"csrf_token": page_token(client)})
     assert client.get("/staff/").status_code == 302
