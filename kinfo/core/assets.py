@@ -4,8 +4,9 @@
 file does, so browsers and shared caches may keep each URL forever. Scripts and stylesheets are served
 minified: a phone keeps every language's copy offline (at most 150 KB each), and comments are for us.
 Scripts go through calmjs.parse, which also gives each function's own variables short names (never a
-global's); it reads ECMAScript 5, the language the scripts are written in so that old phones run them, and a
-script it cannot read stops the app at start rather than ship unminified. Stylesheets go through rcssmin.
+global's); it reads ECMAScript 5 syntax only (the scripts use newer library calls such as fetch, but no
+newer syntax), and a script it cannot read stops the app at start rather than ship unminified.
+Stylesheets go through rcssmin.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ BUNDLE_ASSETS = ("css/site.css", "js/pwa/offline.js", "js/public/leave-and-liste
 # CSRF token and a key): offline, the service worker answers with its cacheable twin, the offline form.
 # Handouts are not on the phone: they are for a clinic to print (online, from the handouts page), their text
 # is the article's, which is here and prints on its own, and with seventeen languages the phone's copy has
-# to stay small (at most 150 KB per language). Offline, a handout link opens the offline page.
+# to stay small (at most 150 KB per language). Offline, "Print or save this guide" prints the article
+# (static/js/pwa/offline.js); a handout's address opens the offline page.
 BUNDLE_PAGES = ("article.page", "selfcheck.offline_form", "selfcheck.offline_result", "pwa.offline_page",
                 "pwa.offline_panel", "selfcheck.rules", "pwa.manifest")
 # Pages of no language that every offline copy needs: where "Leave this page" goes by default.
