@@ -72,6 +72,24 @@ def throwaway_certificate(folder: Path) -> tuple[Path, Path]:
     return certificate, key
 
 
+def nginx_main_config(folder: Path, error_log: Path, http: str) -> str:
+    """An nginx main configuration around ``http`` (the inside of its http block) with the pid, the error log
+    and temporary files in ``folder``, as Debian's /etc/nginx/nginx.conf frames a site."""
+    temp = folder / "nginx-temp"
+    temp.mkdir()
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers reach the test's private folders
+    return f"""{user}worker_processes 1;
+daemon off;
+pid {folder}/nginx.pid;
+error_log {error_log} warn;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy; fastcgi_temp_path {temp}/fastcgi;
+  uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;{http}}}
+"""
+
+
 class Stack:
     """nginx on ``port`` (TLS), app instances on ``instances`` (name → port and process)."""
 
@@ -101,19 +119,8 @@ class Stack:
         certificate, key = throwaway_certificate(self.folder)
         self.certificate = certificate
         upstreams = "".join(f"    server 127.0.0.1:{instance['port']};\n" for instance in self.instances.values())
-        user = "user root;\n" if os.geteuid() == 0 else ""
-        temp = self.folder / "nginx-temp"
-        temp.mkdir()
         # The test's own frame (ports, paths, certificate); everything kinfo needs comes from the shipped file.
-        config = f"""{user}worker_processes 1;
-daemon off;
-pid {self.folder}/nginx.pid;
-error_log {self.folder}/nginx-error.log warn;
-events {{ worker_connections 256; }}
-http {{
-  access_log off;
-  client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy; fastcgi_temp_path {temp}/fastcgi;
-  uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;
+        config = nginx_main_config(self.folder, self.folder / "nginx-error.log", f"""
   proxy_cache_path {self.folder}/cache levels=1:2 keys_zone=kinfo:10m max_size=64m inactive=1h use_temp_path=off;
   upstream kinfo {{
 {upstreams}    keepalive 16;
@@ -126,8 +133,7 @@ http {{
     {extra}
     include {ROOT}/deploy/nginx/kinfo-proxy.conf;
   }}
-}}
-"""
+""")
         (self.folder / "nginx.conf").write_text(config)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         log = self.folder / "nginx-error.log"

@@ -4,13 +4,12 @@ CHANGE comments ask a clinic to change, and the paths a test cannot write to."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from .test_real_parts import HOST, ROOT, Stack, free_port, throwaway_certificate, wait_for
+from .test_real_parts import HOST, ROOT, Stack, free_port, nginx_main_config, throwaway_certificate, wait_for
 
 SITE = ROOT / "deploy" / "nginx" / "kinfo.conf"
 NGINX = "/usr/sbin/nginx"  # Debian's package, the one a clinic runs
@@ -44,22 +43,9 @@ def site_as_a_clinic_fills_it_in(folder: Path, app_port: int = 8000, ports: tupl
         site = edit(site, "listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;")
         site = edit(site, "listen [::]:443 ssl http2;", f"listen [::1]:{https} ssl http2;")
     (folder / "kinfo.conf").write_text(site)
-    temp = folder / "temp"
-    temp.mkdir()
-    # The frame Debian's /etc/nginx/nginx.conf gives a site, with this test's own pid, logs and temp files.
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers reach the test's private folders
-    (folder / "nginx.conf").write_text(f"""{user}worker_processes 1;
-daemon off;
-pid {folder}/nginx.pid;
-error_log {folder}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-  access_log off;
-  client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy; fastcgi_temp_path {temp}/fastcgi;
-  uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;
+    (folder / "nginx.conf").write_text(nginx_main_config(folder, folder / "error.log", f"""
   include {folder}/kinfo.conf;
-}}
-""")
+"""))
     return certificate
 
 
