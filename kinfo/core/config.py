@@ -1,15 +1,18 @@
 """Paths, defaults and clinic settings.
 
 Every setting can be overridden from the environment with the prefix ``KINFO_`` (values that parse as JSON
-are read as JSON, so ``KINFO_CRISIS_LINES`` can hold a whole table), or from ``instance/kinfo.cfg``.
+are read as JSON, so ``KINFO_CRISIS_LINES`` can hold a whole table; text settings are taken as written), or
+from ``instance/kinfo.cfg``. Each is checked for its kind as the app starts (``_check_kinds``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import secrets
 import socket
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -140,6 +143,21 @@ DEFAULTS: dict[str, object] = {
 }
 
 
+# Settings that are text, whatever they look like: the environment's JSON reading would turn a phone number
+# written as digits (KINFO_CLINIC_PHONE=5035550142) into a number, and every page that writes it would fail.
+TEXT_SETTINGS = ("SECRET_KEY", "CLINIC_NAME", "CLINIC_PHONE", "CLINIC_ADDRESS", "PUBLIC_BASE_URL", "CRISIS_REGION",
+                 "CRISIS_CHECKED_ON", "LEAVE_URL", "CLINIC_TIME_ZONE", "ALERT_FROM", "ALERT_LANGUAGE", "SMTP_HOST",
+                 "SMTP_USERNAME", "SMTP_PASSWORD", "DATABASE_URL", "ENV")
+# Whole numbers, with the smallest value that makes sense (0 self-checks a minute: none stored, each kept on the
+# phone and sent later; 0 idle minutes: a staff session ends with each request).
+NUMBER_SETTINGS = {"PROXY_COUNT": 0, "PUBLIC_MAX_AGE": 0, "ALERT_INTERVAL_MINUTES": 1,
+                   "SMTP_PORT": 1, "STAFF_IDLE_MINUTES": 0, "STAFF_THROTTLE_MINUTES": 1,
+                   "STAFF_MAX_FAILURES_PER_ACCOUNT": 1, "STAFF_MAX_FAILURES_PER_CLIENT": 1,
+                   "SUBMISSIONS_PER_CLIENT_PER_MINUTE": 0, "SUBMISSIONS_PER_MINUTE": 0,
+                   "SUBMISSION_RETENTION_DAYS": 1, "WTF_CSRF_TIME_LIMIT": 1}
+FLAG_SETTINGS = ("ALERT_SAY_URGENT", "SMTP_STARTTLS", "PAGE_CACHE", "SCHEMA_MANAGED_BY_SERVER")
+
+
 class ConfigurationError(RuntimeError):
     """The app was asked to start with settings that would be unsafe or cannot work."""
 
@@ -148,10 +166,15 @@ def load(app, test_config: dict | None = None) -> None:
     """Fill ``app.config`` from defaults, ``instance/kinfo.cfg``, the environment, then ``test_config``."""
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
+        _check_instance_folder(Path(app.instance_path))
         app.config.from_pyfile("kinfo.cfg", silent=True)
         app.config.from_prefixed_env("KINFO")
+        for name in TEXT_SETTINGS:  # as written, never read as JSON
+            if f"KINFO_{name}" in os.environ:
+                app.config[name] = os.environ[f"KINFO_{name}"]
     else:
         app.config.from_mapping(test_config)
+    _check_kinds(app.config)
     if app.debug and app.config["ENV"] == "production" and "KINFO_ENV" not in os.environ:
         # `flask run --debug` is local development by definition.
         app.config["ENV"] = "development"
@@ -161,6 +184,57 @@ def load(app, test_config: dict | None = None) -> None:
     _check_leave_url(app.config["LEAVE_URL"])
     if app.config["ENV"] != "production":
         app.config["SESSION_COOKIE_SECURE"] = False
+
+
+def _check_instance_folder(path: Path) -> None:
+    """The instance folder (settings file, keys, SQLite database) must be readable by whoever runs the app: a
+    command once run as root leaves it root's, and the service user's next start fails on a file it cannot
+    open. Say so plainly, with the fix."""
+    if not path.exists():
+        return
+    if not os.access(path, os.R_OK | os.X_OK):  # (a folder made read-only for a while is allowed)
+        raise ConfigurationError(
+            f"The instance folder {path} belongs to {files.owner(path)} and this user ({files.owner()}) cannot use "
+            f"it. Run kinfo's commands as the user the site runs as (deploy/kinfo-flask), or give the folder "
+            f"back to that user: chown -R kinfo:kinfo {path}")
+    if os.geteuid() == 0 and path.stat().st_uid != 0:
+        raise ConfigurationError(
+            f"This is root, and the instance folder {path} belongs to {files.owner(path)}: a file this command "
+            f"created there (a key, the database) would be root's, and the site could no longer read it. Run "
+            f"it as {files.owner(path)}, with the site's settings: deploy/kinfo-flask <command>")
+
+
+def _check_kinds(config) -> None:
+    """Each setting of the kind it must be, before anything uses it: one wrong value must stop the start with
+    a message naming it, not break every page later."""
+    for name in TEXT_SETTINGS:
+        value = config.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ConfigurationError(f"KINFO_{name} must be text, not {value!r}.")
+    for name, smallest in NUMBER_SETTINGS.items():
+        value = config.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < smallest:
+            raise ConfigurationError(f"KINFO_{name} must be a whole number of at least {smallest}, not {value!r}.")
+    timeout = config["SQLITE_BUSY_TIMEOUT"]  # seconds, fractions too
+    if isinstance(timeout, str):
+        with contextlib.suppress(ValueError):
+            timeout = config["SQLITE_BUSY_TIMEOUT"] = float(timeout)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
+        raise ConfigurationError(f"KINFO_SQLITE_BUSY_TIMEOUT must be a number of seconds, not {timeout!r}.")
+    for name in FLAG_SETTINGS:
+        if not isinstance(config.get(name), bool):
+            raise ConfigurationError(f"KINFO_{name} must be true or false, not {config.get(name)!r}.")
+    checked = config["CRISIS_CHECKED_ON"]
+    try:
+        checked_on = date.fromisoformat(checked)
+        if len(checked) != len("2026-11-25"):
+            raise ValueError(checked)
+    except ValueError as error:
+        raise ConfigurationError(f"KINFO_CRISIS_CHECKED_ON must be the date the crisis numbers were last "
+                                 f"checked, written like 2026-11-25 (year-month-day), not {checked!r}.") from error
+    if checked_on > date.today() + timedelta(days=1):  # a day's grace for time zones
+        raise ConfigurationError(f"KINFO_CRISIS_CHECKED_ON {checked} is in the future: write the date the crisis "
+                                 "numbers were last checked.")
 
 
 def _check_secret_key(app) -> None:

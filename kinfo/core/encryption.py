@@ -39,6 +39,14 @@ def _read_key_file(path: Path) -> list[str]:
     a key stops the app: a new key would make every stored self-check unreadable for good."""
     try:
         keys = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except PermissionError as error:
+        # The file is most likely fine, only not this user's (a command run as root rewrote it): a backup
+        # from before a key rotation would lose what the rotation re-encrypted.
+        raise ConfigurationError(
+            f"The encryption key file {path} belongs to {files.owner(path)} and this user ({files.owner()}) "
+            f"cannot read it: "
+            f"refusing to start. Do not replace it: run kinfo's commands as the user the site runs as "
+            f"(deploy/kinfo-flask), and give the file back to that user (chown kinfo:kinfo {path}).") from error
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigurationError(
             f"The encryption key file {path} cannot be read ({error.__class__.__name__}): refusing to start. "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import secrets
 from pathlib import Path
 
@@ -76,3 +77,12 @@ def write_atomically(path: Path, text: str) -> None:
             temporary.unlink()
         raise
     sync_folder(path.parent)
+
+
+def owner(path: Path | None = None) -> str:
+    """The name of ``path``'s owner, or of the user running this process (for messages about permissions)."""
+    uid = path.stat().st_uid if path is not None else os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"user {uid}"

@@ -149,3 +149,56 @@ def test_a_trailing_slash_in_the_public_address_makes_no_double_slash(tmp_path):
                      instance_path=str(tmp_path))
     page = app.test_client().get("/es/").get_data(as_text=True)
     assert 'hreflang="x-default" href="https://kinfo.test/"' in page and "kinfo.test//" not in page
+
+
+def production_env(tmp_path, **settings) -> dict:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("KINFO_")}
+    env.update(KINFO_ENV="production", KINFO_SECRET_KEY=REAL_KEY, KINFO_PUBLIC_BASE_URL="https://kinfo.test",
+               KINFO_INSTANCE_PATH=str(tmp_path / "instance"), **settings)
+    return env
+
+
+def test_a_phone_number_written_as_digits_stays_a_phone_number(tmp_path, monkeypatch):
+    for name, value in production_env(tmp_path, KINFO_CLINIC_PHONE="5035550142", KINFO_CLINIC_NAME="2024").items():
+        monkeypatch.setenv(name, value)
+    app = create_app()
+    page = app.test_client().get("/en/").get_data(as_text=True)
+    assert app.config["CLINIC_PHONE"] == "5035550142" and 'href="tel:5035550142"' in page
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("KINFO_CRISIS_CHECKED_ON", "12/01/2026", "written like 2026-11-25"),
+    ("KINFO_CRISIS_CHECKED_ON", "2062-12-01", "is in the future"),
+    ("KINFO_PROXY_COUNT", "yes", "KINFO_PROXY_COUNT must be a whole number"),
+    ("KINFO_PROXY_COUNT", "-1", "KINFO_PROXY_COUNT must be a whole number"),
+    ("KINFO_SUBMISSION_RETENTION_DAYS", "0", "at least 1"),
+    ("KINFO_SMTP_STARTTLS", "yes", "true or false"),
+])
+def test_a_setting_of_the_wrong_kind_stops_the_start_and_names_it(tmp_path, monkeypatch, name, value, says):
+    for setting, text in production_env(tmp_path, **{name: value}).items():
+        monkeypatch.setenv(setting, text)
+    with pytest.raises(ConfigurationError, match=says):
+        create_app()
+
+
+def test_a_flask_command_says_why_the_app_cannot_start_in_one_line(tmp_path):
+    env = production_env(tmp_path)
+    del env["KINFO_SECRET_KEY"]  # the settings file was not loaded
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "check"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith("BLOCKER Refusing to start in production without a real SECRET_KEY")
+    assert "Traceback" not in result.stderr
+
+
+def test_root_does_not_write_into_the_site_users_instance_folder(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o700)
+    if os.geteuid() == 0:
+        os.chown(instance, 65534, 65534)  # the site's user (here: nobody); else it is this test's own user
+    monkeypatch.setattr("kinfo.core.config.os.geteuid", lambda: 0)  # a command run as root
+    for name, value in production_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match="This is root, and the instance folder .* deploy/kinfo-flask"):
+        create_app()
+    assert list(instance.iterdir()) == []  # nothing created for the site to trip over
