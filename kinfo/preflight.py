@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .core import proxies
 from .core.config import DEFAULTS, public_base_url_problem
-from .core.i18n import LANGUAGES
+from .core.i18n import LANGUAGES, check_catalogs
 
 CRISIS_CHECK_MAX_AGE = timedelta(days=183)
 TIMERS = ("kinfo-purge.timer", "kinfo-alerts.timer")
@@ -46,14 +46,17 @@ def _proxy_count(app) -> Finding:
                                 "the shipped nginx site.")
     if count > min(forwarded):
         return Finding("block", f"KINFO_PROXY_COUNT is {count} but some requests came with fewer forwarded "
-                                f"addresses ({min(forwarded)}): a client could choose its own address.")
+                                f"addresses ({min(forwarded)}): a client could choose its own address. If those "
+                                "were your own tests straight to the app, delete "
+                                f"{Path(app.instance_path) / proxies.FILE_NAME}, open the site through the proxy "
+                                "and run this check again.")
     return Finding("ok", f"KINFO_PROXY_COUNT {count} matches the requests seen ({dict(seen)}).")
 
 
 def _timers(app_alerts: bool = True) -> list[Finding]:
     if not Path("/run/systemd/system").exists() or not shutil.which("systemctl"):
-        return [Finding("warn", "No systemd here: make sure cron runs `flask --app app submissions purge` daily "
-                                "(README, Retention).")]
+        return [Finding("warn", "No systemd here: make sure cron runs `kinfo-flask submissions purge` "
+                                "daily (README, Retention).")]
     findings = []
     for timer in TIMERS if app_alerts else TIMERS[:1]:
         enabled = subprocess.run(["systemctl", "is-enabled", timer], capture_output=True, text=True, check=False)  # noqa: S603, S607
@@ -75,6 +78,10 @@ def run(app) -> list[Finding]:
         findings.append(Finding("ok", "Production settings, with a real secret key (the app refuses to start "
                                       "without one)."))
     findings.append(_public_url(config["PUBLIC_BASE_URL"]))
+    catalogs = check_catalogs()
+    if catalogs:
+        findings.append(Finding("block", "The translations are not built, so the site serves no page: "
+                                         + "; ".join(catalogs) + ". Run `flask translate compile`."))
     for setting in ("CLINIC_NAME", "CLINIC_PHONE", "CLINIC_ADDRESS"):
         if config[setting] == DEFAULTS[setting]:
             findings.append(Finding("block", f"KINFO_{setting} is still the example ({config[setting]!r})."))

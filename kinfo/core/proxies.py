@@ -3,8 +3,9 @@ address), how many X-Forwarded-For entries its requests carried. The launch chec
 ``KINFO_PROXY_COUNT``: a wrong count either lets clients choose their own address or makes every client
 look the same to the per-client limits.
 
-Kept in the instance folder, written only when a worker sees a combination it has not seen before (a few
-times in the life of a worker), never per request.
+Kept in the instance folder (``request-sources.json``: delete it to start the record over), written only
+when a worker sees a combination it has not seen before (a few times in the life of a worker), never per
+request.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from pathlib import Path
 from flask import current_app, request
 
 FILE_NAME = "request-sources.json"
+# Set in the WSGI environ of requests the app makes to itself (kinfo.pwa.bundles fetches its own pages): they
+# come from no proxy and no client, and recording them would report a proxy count that real requests never had.
+INTERNAL = "kinfo.internal_request"
 _lock = threading.Lock()
 
 
@@ -47,6 +51,8 @@ def seen(app) -> dict[str, list[int]]:
 
 def _record() -> None:
     environ = request.environ
+    if environ.get(INTERNAL):
+        return
     original = environ.get("werkzeug.proxy_fix.orig", {})  # before ProxyFix rewrote the address
     peer = peer_kind(original.get("REMOTE_ADDR", environ.get("REMOTE_ADDR")))
     forwarded = original.get("HTTP_X_FORWARDED_FOR", environ.get("HTTP_X_FORWARDED_FOR", ""))

@@ -8,6 +8,7 @@ import threading
 
 from flask import current_app, url_for
 
+from ..core import proxies
 from ..core.assets import asset_url
 from ..core.i18n import LANGUAGES, Language
 
@@ -48,6 +49,7 @@ def bundles() -> dict:
         if "kinfo_bundles" in current_app.extensions:
             return current_app.extensions["kinfo_bundles"]
         client = current_app.test_client()
+        client.environ_base[proxies.INTERNAL] = True  # not a request anyone sent (kinfo.core.proxies)
         files_by_language, overall = {}, hashlib.sha256()
         for language in LANGUAGES:
             files = []

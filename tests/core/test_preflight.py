@@ -57,3 +57,19 @@ def test_requests_record_where_they_came_from_once_per_kind(make_app):
     client.get("/en/self-check", headers={"X-Forwarded-For": "203.0.113.10"})
     client.get("/en/offline")
     assert proxies.seen(app) == {"loopback": [0, 1]}
+
+
+def test_requests_the_app_makes_to_itself_are_not_recorded(make_app):
+    app = make_app(PROXY_COUNT=1)
+    app.test_client().get("/sw.js", headers={"X-Forwarded-For": "203.0.113.9"})  # builds every offline bundle
+    assert proxies.seen(app) == {"loopback": [1]}
+
+
+def test_catalogs_older_than_their_sources_are_a_blocker(make_app, monkeypatch):
+    app = make_app(**READY)
+    monkeypatch.setattr(proxies, "seen", lambda app: {"loopback": [1]})
+    monkeypatch.setattr("kinfo.preflight.check_catalogs", lambda: ["de: messages.mo is missing or older than "
+                                                                   "messages.po"])
+    result = run_check(app)
+    assert result.exit_code != 0
+    assert "BLOCKER The translations are not built, so the site serves no page: de:" in result.output
