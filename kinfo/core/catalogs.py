@@ -121,3 +121,9 @@ def check() -> list[str]:
         for language in translated_languages():
             problems += language_problems(language)
     return problems
+
+
+if __name__ == "__main__":
+    # `python -m kinfo.core.catalogs`: the build step of a deployment. It needs no settings and starts no app,
+    # so it writes nothing but the .mo files (`flask translate compile` does the same inside the app).
+    compile_all()

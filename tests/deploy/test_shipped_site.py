@@ -4,6 +4,7 @@ CHANGE comments ask a clinic to change, and the paths a test cannot write to."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -35,7 +36,10 @@ def site_as_a_clinic_fills_it_in(folder: Path, app_port: int = 8000, ports: tupl
     site = edit(site, "ssl_certificate_key /etc/ssl/private/kinfo.example.org.key;", f"ssl_certificate_key {key};")
     site = edit(site, "include /etc/nginx/snippets/kinfo-proxy.conf;",
                 f"include {ROOT}/deploy/nginx/kinfo-proxy.conf;")
-    site = edit(site, "proxy_cache_path /var/cache/nginx/kinfo ", f"proxy_cache_path {folder}/cache ")
+    # nginx makes the cache's own folder, not its parents: the shipped one must be where Debian's nginx has one.
+    shipped_cache = re.search(r"^proxy_cache_path (\S+) ", shipped, re.M).group(1)
+    assert Path(shipped_cache).parent.is_dir(), f"{shipped_cache}: its folder does not exist on Debian"
+    site = edit(site, f"proxy_cache_path {shipped_cache} ", f"proxy_cache_path {folder}/cache ")
     if ports:
         http, https = ports
         site = edit(site, "listen 80;", f"listen 127.0.0.1:{http};")
