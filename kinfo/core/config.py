@@ -195,13 +195,13 @@ def _check_instance_folder(path: Path) -> None:
     if not os.access(path, os.R_OK | os.X_OK):  # (a folder made read-only for a while is allowed)
         raise ConfigurationError(
             f"The instance folder {path} belongs to {files.owner(path)} and this user ({files.owner()}) cannot use "
-            f"it. Run kinfo's commands as the user the site runs as (deploy/kinfo-flask), or give the folder "
+            f"it. Run kinfo's commands as the user the site runs as (kinfo-flask, in deploy/), or give the folder "
             f"back to that user: chown -R kinfo:kinfo {path}")
     if os.geteuid() == 0 and path.stat().st_uid != 0:
         raise ConfigurationError(
             f"This is root, and the instance folder {path} belongs to {files.owner(path)}: a file this command "
             f"created there (a key, the database) would be root's, and the site could no longer read it. Run "
-            f"it as {files.owner(path)}, with the site's settings: deploy/kinfo-flask <command>")
+            f"it as {files.owner(path)}, with the site's settings: kinfo-flask <command> (deploy/kinfo-flask)")
 
 
 def _check_kinds(config) -> None:

@@ -44,9 +44,8 @@ def _read_key_file(path: Path) -> list[str]:
         # from before a key rotation would lose what the rotation re-encrypted.
         raise ConfigurationError(
             f"The encryption key file {path} belongs to {files.owner(path)} and this user ({files.owner()}) "
-            f"cannot read it: "
-            f"refusing to start. Do not replace it: run kinfo's commands as the user the site runs as "
-            f"(deploy/kinfo-flask), and give the file back to that user (chown kinfo:kinfo {path}).") from error
+            f"cannot read it: refusing to start. Do not replace it: give it back to the user the site runs as "
+            f"(chown kinfo:kinfo {path}), and run kinfo's commands as that user (kinfo-flask, in deploy/).") from error
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigurationError(
             f"The encryption key file {path} cannot be read ({error.__class__.__name__}): refusing to start. "
