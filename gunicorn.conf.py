@@ -56,7 +56,7 @@ def on_starting(server):
     """Migrate before any worker starts; a failure (wrong key, database unreachable) stops the server here,
     with the reason above, instead of in every worker."""
     if not _migrate(server):
-        raise RuntimeError("the database could not be prepared (see above); not starting")
+        raise RuntimeError("the app could not be prepared (a setting or the database, see above); not starting")
     os.environ[SCHEMA_MANAGED_BY_SERVER] = "true"  # the workers inherit it: they only check
 
 

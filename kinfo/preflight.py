@@ -38,7 +38,8 @@ def _proxy_count(app) -> Finding:
     count, seen = int(app.config["PROXY_COUNT"]), proxies.seen(app)
     if not seen:
         return Finding("warn", f"KINFO_PROXY_COUNT is {count}; no requests recorded yet to compare it with. "
-                               "Open the site once through the proxy, then run this check again.")
+                               "Open the site once through the proxy (a page nginx has not kept: empty its cache "
+                               "first, README), then run this check again.")
     forwarded = sorted({hops for hops_seen in seen.values() for hops in hops_seen})
     if count == 0 and any(hops > 0 for hops in forwarded):
         return Finding("block", "Requests arrive through a proxy (X-Forwarded-For seen) but KINFO_PROXY_COUNT is "
@@ -48,8 +49,8 @@ def _proxy_count(app) -> Finding:
         return Finding("block", f"KINFO_PROXY_COUNT is {count} but some requests came with fewer forwarded "
                                 f"addresses ({min(forwarded)}): a client could choose its own address. If those "
                                 "were your own tests straight to the app, delete "
-                                f"{Path(app.instance_path) / proxies.FILE_NAME}, open the site through the proxy "
-                                "and run this check again.")
+                                f"{Path(app.instance_path) / proxies.FILE_NAME}, empty nginx's cache (README), "
+                                "open the site through the proxy and run this check again.")
     return Finding("ok", f"KINFO_PROXY_COUNT {count} matches the requests seen ({dict(seen)}).")
 
 

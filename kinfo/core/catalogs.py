@@ -127,3 +127,4 @@ if __name__ == "__main__":
     # `python -m kinfo.core.catalogs`: the build step of a deployment. It needs no settings and starts no app,
     # so it writes nothing but the .mo files (`flask translate compile` does the same inside the app).
     compile_all()
+    print(f"built {len(translated_languages())} catalogs in {TRANSLATIONS_DIR}")

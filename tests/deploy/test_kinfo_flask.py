@@ -22,7 +22,7 @@ def test_kinfo_flask_runs_the_launch_check_with_the_sites_own_settings(tmp_path)
     settings.write_text(f"""# /etc/kinfo/kinfo.env, as the README shows it
 KINFO_SECRET_KEY='{"s" * 48}'
 KINFO_PUBLIC_BASE_URL='https://info.clinic.example.org'
-KINFO_CLINIC_NAME='Rose City Infusion Center'
+KINFO_CLINIC_NAME="St. Mary's Infusion Center"
 KINFO_CLINIC_PHONE='+1 503 555 0142'
 KINFO_CLINIC_ADDRESS='1 Main Street, Portland'
 KINFO_PROXY_COUNT=1
@@ -37,5 +37,8 @@ KINFO_INSTANCE_PATH='{tmp_path}/instance'
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK      Public address: https://info.clinic.example.org" in result.stdout
     assert "still the example" not in result.stdout and "ready: no blockers" in result.stdout
+    shown = subprocess.run([str(ROOT / "deploy" / "kinfo-flask"), "shell"], input="print(app.config['CLINIC_NAME'])",
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert "St. Mary's Infusion Center" in shown.stdout, shown.stdout + shown.stderr  # the apostrophe kept
     keys = tmp_path / "instance" / "encryption.keys"
     assert keys.stat().st_mode & 0o077 == 0  # the site's own, nobody else's
