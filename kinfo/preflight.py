@@ -82,7 +82,8 @@ def run(app) -> list[Finding]:
     catalogs = check_catalogs()
     if catalogs:
         findings.append(Finding("block", "The translations are not built, so the site serves no page: "
-                                         + "; ".join(catalogs) + ". Run `flask translate compile`."))
+                                         + "; ".join(catalogs) + ". Build them: `python -m kinfo.core.catalogs` "
+                                         "in the code's folder, as its owner (README, step 0)."))
     for setting in ("CLINIC_NAME", "CLINIC_PHONE", "CLINIC_ADDRESS"):
         if config[setting] == DEFAULTS[setting]:
             findings.append(Finding("block", f"KINFO_{setting} is still the example ({config[setting]!r})."))

@@ -215,11 +215,12 @@ def init_app(app) -> None:
     if problems:
         # Serving now would show English on pages that claim another language. The commands still work
         # (`flask translate compile` is the fix), but no page is served until the catalogs are built.
-        app.logger.error("Not serving: %s. Run `flask translate compile`.", "; ".join(problems))
+        app.logger.error("Not serving: %s. Build them: `python -m kinfo.core.catalogs` (or `flask --app app "
+                         "translate compile`).", "; ".join(problems))
 
         @app.before_request
         def _refuse_without_catalogs():
-            return ("The site's translations are not built: run `flask translate compile`.\n", 503,
+            return ("The site's translations are not built: run `python -m kinfo.core.catalogs`.\n", 503,
                     {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "60"})
 
     app.url_map.converters["lang"] = LanguageConverter
